@@ -1,0 +1,83 @@
+// The portal API process: `npm run api` (and the heart of `npm run demo`). Configuration comes from
+// the environment (see env.ts and the README); with nothing set it runs on embedded defaults.
+import { createDb } from "@cohort/db";
+import { createServices, type JobsPort } from "@cohort/domain";
+import { seedDemo } from "@cohort/domain/demo";
+import { createLogger } from "@cohort/logger";
+import { JobProducer, jobs, QUEUES } from "@cohort/queue";
+import { startBackends } from "@cohort/runtime";
+import { startWorkers } from "@cohort/worker";
+import { createApi } from "./app";
+import { loadApiEnv } from "./env";
+
+const env = loadApiEnv();
+const logger = createLogger({ name: "api", level: env.LOG_LEVEL });
+
+const backends = await startBackends({
+  databaseUrl: env.DATABASE_URL,
+  redisUrl: env.REDIS_URL,
+  dataDir: env.COHORT_DATA_DIR,
+  autoMigrate: env.AUTO_MIGRATE,
+  logger,
+});
+const db = createDb(backends.databaseUrl);
+const producer = new JobProducer(backends.queue);
+const jobsPort: JobsPort = {
+  rosterChanged: async (clusterId, rosterVersion) => {
+    await producer.enqueue(jobs.rosterRecompute, { clusterId, rosterVersion });
+  },
+};
+const services = createServices({
+  db,
+  jobs: jobsPort,
+  auth: {
+    siweDomains: env.SIWE_DOMAINS?.split(",").map((d) => d.trim()) ?? [
+      `localhost:${env.PORT}`,
+      `127.0.0.1:${env.PORT}`,
+    ],
+    nonceTtlMs: 10 * 60_000,
+    sessionTtlMs: env.SESSION_TTL_HOURS * 3_600_000,
+  },
+});
+const inlineWorker = env.INLINE_WORKER ?? backends.embeddedDatabase;
+const worker = inlineWorker ? startWorkers({ backend: backends.queue, services, logger }) : null;
+
+if (env.SEED_DEMO) {
+  const { cluster, created } = await seedDemo(db, services);
+  logger.info({ clusterId: cluster.id }, created ? "seeded the demo cluster" : "demo cluster already seeded");
+}
+
+const api = await createApi({
+  db,
+  services,
+  logger,
+  maxDepth: env.GRAPHQL_MAX_DEPTH,
+  maxComplexity: env.GRAPHQL_MAX_COMPLEXITY,
+  readinessChecks: { queue: () => producer.ping(QUEUES.roster) },
+});
+const { url } = await api.listen(env.PORT, env.HOST);
+logger.info(
+  {
+    url,
+    graphql: `${url}/graphql`,
+    database: backends.description.database,
+    queue: backends.description.queue,
+    worker: inlineWorker ? "inline (in this process)" : "separate process (npm run worker)",
+  },
+  `Cohort API listening on ${url}/graphql`,
+);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    await api.close();
+    await worker?.close();
+    await producer.close();
+    await db.$disconnect();
+    await backends.stop();
+    process.exit(0);
+  });
+}

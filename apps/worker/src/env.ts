@@ -1,0 +1,13 @@
+import { env, loadEnv } from "@cohort/config";
+
+export const loadWorkerEnv = (source?: Record<string, string | undefined>) =>
+  loadEnv(
+    "worker",
+    {
+      DATABASE_URL: env.postgresUrl(),
+      /** Unset: BullMQ's PostgreSQL backend on DATABASE_URL. */
+      REDIS_URL: env.redisUrl().optional(),
+      LOG_LEVEL: env.logLevel(),
+    },
+    source,
+  );

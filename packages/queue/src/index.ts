@@ -1,0 +1,4 @@
+export * from "./connection";
+export * from "./jobs";
+export * from "./producer";
+export * from "./worker";

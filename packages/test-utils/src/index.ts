@@ -1,0 +1,143 @@
+import { type Api, createApi } from "@cohort/api";
+import { createDb, type Db } from "@cohort/db";
+import { createServices, type JobsPort, type Services } from "@cohort/domain";
+import { createLogger } from "@cohort/logger";
+import { JobProducer, jobs, type QueueBackend } from "@cohort/queue";
+import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { createSiweMessage } from "viem/siwe";
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
+}
+
+export interface TestApp {
+  db: Db;
+  services: Services;
+  api: Api;
+  url: string;
+  producer: JobProducer;
+  backend: QueueBackend;
+  /** POSTs a GraphQL operation, with an optional bearer token. */
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GraphQLResponse<T>>;
+  /** Runs the full SIWE flow over HTTP for `account`; returns the session token. */
+  signIn(account: PrivateKeyAccount): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const newAccount = () => privateKeyToAccount(generatePrivateKey());
+
+/** The domain the test API accepts in SIWE messages. */
+export const TEST_SIWE_DOMAIN = "cohort.test";
+
+export function siweMessage(
+  account: PrivateKeyAccount,
+  nonce: string,
+  overrides: Partial<Parameters<typeof createSiweMessage>[0]> = {},
+) {
+  return createSiweMessage({
+    address: account.address,
+    chainId: 1,
+    domain: TEST_SIWE_DOMAIN,
+    nonce,
+    uri: `https://${TEST_SIWE_DOMAIN}/login`,
+    version: "1",
+    statement: "Sign in to Cohort",
+    ...overrides,
+  });
+}
+
+/**
+ * A real API (HTTP, Apollo, Prisma on the run's Postgres database, BullMQ on the run's Redis
+ * prefix) on a free loopback port.
+ */
+export async function startTestApp({
+  databaseUrl,
+  redisUrl,
+  queuePrefix,
+  now,
+}: {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  now?: () => Date;
+}): Promise<TestApp> {
+  const db = createDb(databaseUrl, { maxConnections: 4 });
+  const backend: QueueBackend = { kind: "redis", url: redisUrl, prefix: queuePrefix };
+  const producer = new JobProducer(backend);
+  const jobsPort: JobsPort = {
+    rosterChanged: async (clusterId, rosterVersion) => {
+      await producer.enqueue(jobs.rosterRecompute, { clusterId, rosterVersion });
+    },
+  };
+  const services = createServices({
+    db,
+    jobs: jobsPort,
+    auth: { siweDomains: [TEST_SIWE_DOMAIN], nonceTtlMs: 60_000, sessionTtlMs: 3_600_000 },
+    ...(now ? { now } : {}),
+  });
+  const logger = createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const api = await createApi({ db, services, logger, maxDepth: 10, maxComplexity: 5000 });
+  const { url } = await api.listen(0);
+
+  const gql: TestApp["gql"] = async (query, variables, token) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as Omit<GraphQLResponse, "status">;
+    return { status: res.status, ...body } as never;
+  };
+
+  const signIn = async (account: PrivateKeyAccount) => {
+    const nonceRes = await gql<{ createSiweNonce: { nonce: string } }>(
+      "mutation { createSiweNonce { nonce } }",
+    );
+    const nonce = nonceRes.data!.createSiweNonce.nonce;
+    const message = siweMessage(account, nonce);
+    const signature = await account.signMessage({ message });
+    const res = await gql<{ signIn: { token: string } }>(
+      "mutation($input: SignInInput!) { signIn(input: $input) { token } }",
+      { input: { message, signature } },
+    );
+    if (!res.data?.signIn) throw new Error(`sign-in failed: ${JSON.stringify(res.errors)}`);
+    return res.data.signIn.token;
+  };
+
+  return {
+    db,
+    services,
+    api,
+    url,
+    producer,
+    backend,
+    gql,
+    signIn,
+    async close() {
+      await api.close();
+      await producer.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
