@@ -9,11 +9,13 @@ export const apiEnvShape = {
   DATABASE_URL: env.postgresUrl().optional(),
   /** Redis URL for the job queues. Unset: a private redis-server if one is on PATH, else BullMQ's PostgreSQL backend. */
   REDIS_URL: env.redisUrl().optional(),
+  /** auto: REDIS_URL, else a private redis-server, else PostgreSQL. `postgres` forces BullMQ's PostgreSQL backend. */
+  QUEUE_BACKEND: z.enum(["auto", "redis", "postgres"]).default("auto"),
   COHORT_DATA_DIR: z.string().default(".cohort"),
   /** Apply pending migrations at start (default on). */
   AUTO_MIGRATE: env.bool(true),
   /** Run the job worker inside the API process (default: on when the database is embedded). */
-  INLINE_WORKER: env.bool(false).optional(),
+  INLINE_WORKER: env.optionalBool(),
   /** Seed the demo cluster at start. */
   SEED_DEMO: env.bool(false),
   /** Comma-separated host[:port] values a SIWE message may name (default: the API's own). */

@@ -16,6 +16,7 @@ const logger = createLogger({ name: "api", level: env.LOG_LEVEL });
 const backends = await startBackends({
   databaseUrl: env.DATABASE_URL,
   redisUrl: env.REDIS_URL,
+  queueBackend: env.QUEUE_BACKEND,
   dataDir: env.COHORT_DATA_DIR,
   autoMigrate: env.AUTO_MIGRATE,
   logger,

@@ -37,6 +37,11 @@ export function loadEnv<S extends z.ZodRawShape>(
   return parsed.data;
 }
 
+const boolFlag = () =>
+  z
+    .enum(["1", "0", "true", "false", "yes", "no"], { message: "must be one of 1, 0, true, false, yes, no" })
+    .transform((v) => v === "1" || v === "true" || v === "yes");
+
 /** Reusable field schemas. */
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
@@ -44,9 +49,7 @@ export const env = {
   postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL"),
   redisUrl: () => z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL"),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  bool: (fallback: boolean) =>
-    z
-      .enum(["1", "0", "true", "false", "yes", "no"])
-      .transform((v) => v === "1" || v === "true" || v === "yes")
-      .default(fallback),
+  bool: (fallback: boolean) => boolFlag().default(fallback),
+  /** A boolean flag whose absence means "decide from context" (undefined). */
+  optionalBool: () => boolFlag().optional(),
 };

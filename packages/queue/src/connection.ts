@@ -6,7 +6,13 @@ import { type ConnectionOptions, createPostgresBackend, type Processor, Queue, W
  */
 export type QueueBackend =
   | { kind: "redis"; url: string; prefix?: string }
-  | { kind: "postgres"; url: string; prefix?: string };
+  | {
+      kind: "postgres";
+      url: string;
+      prefix?: string;
+      /** Schema for BullMQ's tables and functions (default `bullmq`). */
+      schema?: string;
+    };
 
 export const DEFAULT_PREFIX = "cohort";
 
@@ -19,7 +25,7 @@ export function createQueue(backend: QueueBackend, name: string): Queue {
   if (backend.kind === "postgres") {
     return new Queue(
       name,
-      { connection: postgresOptions(backend.url), prefix },
+      { connection: postgresOptions(backend), prefix },
       createPostgresBackend,
     ) as unknown as Queue;
   }
@@ -37,7 +43,7 @@ export function createWorker(
     return new Worker(
       name,
       processor,
-      { connection: postgresOptions(backend.url), prefix, ...options },
+      { connection: postgresOptions(backend), prefix, ...options },
       createPostgresBackend,
     ) as unknown as Worker;
   }
@@ -45,7 +51,11 @@ export function createWorker(
 }
 
 /** BullMQ's PostgreSQL backend keeps its tables in its own schema and creates them on first use. */
-const postgresOptions = (url: string) => ({ connectionString: url, migrate: true });
+const postgresOptions = (backend: { url: string; schema?: string }) => ({
+  connectionString: backend.url,
+  migrate: true,
+  ...(backend.schema ? { schema: backend.schema } : {}),
+});
 
 /** BullMQ makes (and closes) its own connections from these; workers need maxRetriesPerRequest=null. */
 function redisOptions(url: string, blocking: boolean): ConnectionOptions {

@@ -31,12 +31,15 @@ export interface Backends {
 export async function startBackends({
   databaseUrl,
   redisUrl,
+  queueBackend = "auto",
   dataDir,
   autoMigrate,
   logger,
 }: {
   databaseUrl?: string | undefined;
   redisUrl?: string | undefined;
+  /** `redis` requires REDIS_URL or a redis-server; `postgres` forces BullMQ's PostgreSQL backend. */
+  queueBackend?: "auto" | "redis" | "postgres";
   dataDir: string;
   autoMigrate: boolean;
   logger: BackendLogger;
@@ -67,7 +70,18 @@ export async function startBackends({
 
     let queue: QueueBackend;
     let queueDescription: string;
-    if (redisUrl) {
+    if (queueBackend === "redis" && !redisUrl && !findRedisServer()) {
+      throw new Error("QUEUE_BACKEND=redis but REDIS_URL is unset and no redis-server is on PATH");
+    }
+    // BullMQ pins its schema with a connection startup option, which the embedded server
+    // (pglite-socket) ignores; there its objects live in `public` beside ours (no name clashes:
+    // Prisma's tables are PascalCase).
+    const pgQueue = (): QueueBackend =>
+      databaseUrl ? { kind: "postgres", url: dbUrl } : { kind: "postgres", url: dbUrl, schema: "public" };
+    if (queueBackend === "postgres") {
+      queue = pgQueue();
+      queueDescription = "BullMQ PostgreSQL backend on the database above (QUEUE_BACKEND=postgres)";
+    } else if (redisUrl) {
       queue = { kind: "redis", url: redisUrl };
       queueDescription = `Redis ${describeBackend(queue)}`;
     } else if (findRedisServer()) {
@@ -77,7 +91,7 @@ export async function startBackends({
       queue = { kind: "redis", url: redis.url };
       queueDescription = `private redis-server on ${redis.url.replace("redis://", "")} (data in ${dir})`;
     } else {
-      queue = { kind: "postgres", url: dbUrl };
+      queue = pgQueue();
       queueDescription =
         "BullMQ PostgreSQL backend on the database above (no Redis and no redis-server on PATH)";
       logger.warn({}, "no REDIS_URL and no redis-server on PATH: queues run on BullMQ's PostgreSQL backend");

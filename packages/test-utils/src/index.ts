@@ -1,16 +1,17 @@
 import { type Api, createApi } from "@cohort/api";
+import {
+  type GraphQLResponse,
+  graphqlRequest,
+  portalSiweMessage,
+  signInWithEthereum,
+} from "@cohort/api/client";
 import { createDb, type Db } from "@cohort/db";
 import { createServices, type JobsPort, type Services } from "@cohort/domain";
 import { createLogger } from "@cohort/logger";
 import { JobProducer, jobs, type QueueBackend } from "@cohort/queue";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { createSiweMessage } from "viem/siwe";
 
-export interface GraphQLResponse<T = Record<string, unknown>> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string; field?: string; [k: string]: unknown } }[];
-}
+export type { GraphQLResponse };
 
 export interface TestApp {
   db: Db;
@@ -35,22 +36,15 @@ export const newAccount = () => privateKeyToAccount(generatePrivateKey());
 /** The domain the test API accepts in SIWE messages. */
 export const TEST_SIWE_DOMAIN = "cohort.test";
 
-export function siweMessage(
+export const siweMessage = (
   account: PrivateKeyAccount,
   nonce: string,
-  overrides: Partial<Parameters<typeof createSiweMessage>[0]> = {},
-) {
-  return createSiweMessage({
-    address: account.address,
-    chainId: 1,
-    domain: TEST_SIWE_DOMAIN,
-    nonce,
+  overrides: Parameters<typeof portalSiweMessage>[3] = {},
+) =>
+  portalSiweMessage(account, nonce, TEST_SIWE_DOMAIN, {
     uri: `https://${TEST_SIWE_DOMAIN}/login`,
-    version: "1",
-    statement: "Sign in to Cohort",
     ...overrides,
   });
-}
 
 /**
  * A real API (HTTP, Apollo, Prisma on the run's Postgres database, BullMQ on the run's Redis
@@ -85,30 +79,8 @@ export async function startTestApp({
   const api = await createApi({ db, services, logger, maxDepth: 10, maxComplexity: 5000 });
   const { url } = await api.listen(0);
 
-  const gql: TestApp["gql"] = async (query, variables, token) => {
-    const res = await fetch(`${url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as Omit<GraphQLResponse, "status">;
-    return { status: res.status, ...body } as never;
-  };
-
-  const signIn = async (account: PrivateKeyAccount) => {
-    const nonceRes = await gql<{ createSiweNonce: { nonce: string } }>(
-      "mutation { createSiweNonce { nonce } }",
-    );
-    const nonce = nonceRes.data!.createSiweNonce.nonce;
-    const message = siweMessage(account, nonce);
-    const signature = await account.signMessage({ message });
-    const res = await gql<{ signIn: { token: string } }>(
-      "mutation($input: SignInInput!) { signIn(input: $input) { token } }",
-      { input: { message, signature } },
-    );
-    if (!res.data?.signIn) throw new Error(`sign-in failed: ${JSON.stringify(res.errors)}`);
-    return res.data.signIn.token;
-  };
+  const gql: TestApp["gql"] = (query, variables, token) => graphqlRequest(url, query, variables, token);
+  const signIn = (account: PrivateKeyAccount) => signInWithEthereum(url, account, TEST_SIWE_DOMAIN);
 
   return {
     db,
