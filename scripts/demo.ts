@@ -7,7 +7,7 @@
 //
 //   npm run demo                 run until Ctrl-C
 //   npm run demo -- --smoke      exit 0 once the example query returned the demo cluster
-//   npm run demo -- --port 4000  (default 4000; COHORT_DATA_DIR picks the data directory)
+//   npm run demo -- --port 4000  (default 4000, 0 = any free port; COHORT_DATA_DIR picks the data directory)
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
@@ -41,8 +41,8 @@ const freePort = () =>
   });
 
 const wanted = Number(args.port ?? 4000);
-const port = (await portFree(wanted)) ? wanted : await freePort();
-if (port !== wanted) console.log(`[demo] port ${wanted} is busy; using ${port}`);
+const port = wanted !== 0 && (await portFree(wanted)) ? wanted : await freePort();
+if (wanted !== 0 && port !== wanted) console.log(`[demo] port ${wanted} is busy; using ${port}`);
 const base = `http://127.0.0.1:${port}`;
 
 console.log(

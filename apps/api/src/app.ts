@@ -75,6 +75,8 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process owner (main.ts, tests) decides when to stop; Apollo must not race it on SIGTERM.
+    stopOnTerminationSignals: false,
     validationRules: [depthRule(options.maxDepth ?? 10)],
     plugins: [
       complexityPlugin(schema, options.maxComplexity ?? 5000),
@@ -226,8 +228,11 @@ export async function createApi(options: ApiOptions): Promise<Api> {
         });
       }),
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections would hold close() open indefinitely.
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      await closed;
       await apollo.stop();
     },
   };

@@ -69,16 +69,28 @@ logger.info(
 );
 
 let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "stopping");
-    await api.close();
-    await worker?.close();
-    await producer.close();
-    await db.$disconnect();
-    await backends.stop();
-    process.exit(0);
-  });
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "stopping");
+  // Never hang on the way out: whatever has not stopped after 15 s is abandoned.
+  setTimeout(() => {
+    logger.error({}, "shutdown timed out; exiting");
+    process.exit(1);
+  }, 15_000).unref();
+  const steps: [string, () => Promise<unknown>][] = [
+    ["http", () => api.close()],
+    ["worker", async () => worker?.close()],
+    ["queue producer", () => producer.close()],
+    ["database client", () => db.$disconnect()],
+    ["backends", () => backends.stop()],
+  ];
+  for (const [name, step] of steps) {
+    logger.debug({ step: name }, "stopping");
+    await step().catch((err) => logger.warn({ err: String(err) }, `stopping ${name} failed`));
+  }
+  logger.info({}, "stopped");
+  process.exit(0);
 }
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
