@@ -1,10 +1,10 @@
 // The portal API process: `npm run api` (and the heart of `npm run demo`). Configuration comes from
 // the environment (see env.ts and the README); with nothing set it runs on embedded defaults.
 import { createDb } from "@cohort/db";
-import { createServices, type JobsPort } from "@cohort/domain";
+import { createServices } from "@cohort/domain";
 import { seedDemo } from "@cohort/domain/demo";
 import { createLogger } from "@cohort/logger";
-import { JobProducer, jobs, QUEUES } from "@cohort/queue";
+import { JobProducer, jobsPortFor, QUEUES } from "@cohort/queue";
 import { startBackends } from "@cohort/runtime";
 import { startWorkers } from "@cohort/worker";
 import { createApi } from "./app";
@@ -23,14 +23,9 @@ const backends = await startBackends({
 });
 const db = createDb(backends.databaseUrl);
 const producer = new JobProducer(backends.queue);
-const jobsPort: JobsPort = {
-  rosterChanged: async (clusterId, rosterVersion) => {
-    await producer.enqueue(jobs.rosterRecompute, { clusterId, rosterVersion });
-  },
-};
 const services = createServices({
   db,
-  jobs: jobsPort,
+  jobs: jobsPortFor(producer),
   auth: {
     siweDomains: env.SIWE_DOMAINS?.split(",").map((d) => d.trim()) ?? [
       `localhost:${env.PORT}`,

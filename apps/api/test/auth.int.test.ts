@@ -1,5 +1,5 @@
 import { newAccount, siweMessage, startTestApp, type TestApp } from "@cohort/test-utils";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const NONCE = "mutation { createSiweNonce { nonce expiresAt } }";
 const SIGN_IN = "mutation($input: SignInInput!) { signIn(input: $input) { token address expiresAt } }";
@@ -9,9 +9,6 @@ describe("Sign-In with Ethereum", () => {
   let clock = Date.now();
   beforeAll(async () => {
     app = await startTestApp({
-      databaseUrl: inject("databaseUrl"),
-      redisUrl: inject("redisUrl"),
-      queuePrefix: inject("queuePrefix"),
       now: () => new Date(clock),
     });
   });

@@ -3,7 +3,7 @@ import { createLogger } from "@cohort/logger";
 import { newAccount, startTestApp, type TestApp, waitFor } from "@cohort/test-utils";
 import { startWorkers } from "@cohort/worker";
 import type { PrivateKeyAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CREATE = `mutation($input: CreateClusterInput!) {
   createCluster(input: $input) { id name threshold status configHash members { shareIndex status role operator { address } } }
@@ -25,11 +25,7 @@ describe("clusters, membership and roles", () => {
   let outsider: Op;
 
   beforeAll(async () => {
-    app = await startTestApp({
-      databaseUrl: inject("databaseUrl"),
-      redisUrl: inject("redisUrl"),
-      queuePrefix: inject("queuePrefix"),
-    });
+    app = await startTestApp();
     worker = startWorkers({
       backend: app.backend,
       services: app.services,

@@ -1,5 +1,5 @@
 import { newAccount, startTestApp, type TestApp } from "@cohort/test-utils";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * Every mutation, given bad input, answers with a coded error naming the field — never a 500 —
@@ -12,11 +12,7 @@ describe("bad input to every mutation", () => {
   let clusterId: string;
 
   beforeAll(async () => {
-    app = await startTestApp({
-      databaseUrl: inject("databaseUrl"),
-      redisUrl: inject("redisUrl"),
-      queuePrefix: inject("queuePrefix"),
-    });
+    app = await startTestApp();
     const account = newAccount();
     me = account.address;
     token = await app.signIn(account);

@@ -1,14 +1,10 @@
 import { startTestApp, type TestApp } from "@cohort/test-utils";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 describe("query limits, health, metrics", () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({
-      databaseUrl: inject("databaseUrl"),
-      redisUrl: inject("redisUrl"),
-      queuePrefix: inject("queuePrefix"),
-    });
+    app = await startTestApp();
   });
   afterAll(() => app.close());
 

@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
 import type { z } from "zod";
 import { createQueue, type QueueBackend } from "./connection";
-import type { JobDefinition } from "./jobs";
+import { type JobDefinition, jobs } from "./jobs";
 
 export class JobPayloadError extends Error {
   override readonly name = "JobPayloadError";
@@ -49,4 +49,16 @@ export class JobProducer {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
   }
+}
+
+/**
+ * The domain's jobs port (`JobsPort` in @cohort/domain, matched structurally so this package does
+ * not depend on the domain) implemented with a producer.
+ */
+export function jobsPortFor(producer: JobProducer) {
+  return {
+    rosterChanged: async (clusterId: string, rosterVersion: number) => {
+      await producer.enqueue(jobs.rosterRecompute, { clusterId, rosterVersion });
+    },
+  };
 }

@@ -6,10 +6,11 @@ import {
   signInWithEthereum,
 } from "@cohort/api/client";
 import { createDb, type Db } from "@cohort/db";
-import { createServices, type JobsPort, type Services } from "@cohort/domain";
+import { createServices, type Services } from "@cohort/domain";
 import { createLogger } from "@cohort/logger";
-import { JobProducer, jobs, type QueueBackend } from "@cohort/queue";
+import { JobProducer, jobsPortFor, type QueueBackend } from "@cohort/queue";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
+import { inject } from "vitest";
 
 export type { GraphQLResponse };
 
@@ -48,30 +49,25 @@ export const siweMessage = (
 
 /**
  * A real API (HTTP, Apollo, Prisma on the run's Postgres database, BullMQ on the run's Redis
- * prefix) on a free loopback port.
+ * prefix) on a free loopback port. Defaults come from the integration tier's global setup.
  */
 export async function startTestApp({
-  databaseUrl,
-  redisUrl,
-  queuePrefix,
+  databaseUrl = inject("databaseUrl"),
+  redisUrl = inject("redisUrl"),
+  queuePrefix = inject("queuePrefix"),
   now,
 }: {
-  databaseUrl: string;
-  redisUrl: string;
-  queuePrefix: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  queuePrefix?: string;
   now?: () => Date;
-}): Promise<TestApp> {
+} = {}): Promise<TestApp> {
   const db = createDb(databaseUrl, { maxConnections: 4 });
   const backend: QueueBackend = { kind: "redis", url: redisUrl, prefix: queuePrefix };
   const producer = new JobProducer(backend);
-  const jobsPort: JobsPort = {
-    rosterChanged: async (clusterId, rosterVersion) => {
-      await producer.enqueue(jobs.rosterRecompute, { clusterId, rosterVersion });
-    },
-  };
   const services = createServices({
     db,
-    jobs: jobsPort,
+    jobs: jobsPortFor(producer),
     auth: { siweDomains: [TEST_SIWE_DOMAIN], nonceTtlMs: 60_000, sessionTtlMs: 3_600_000 },
     ...(now ? { now } : {}),
   });
