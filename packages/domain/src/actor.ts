@@ -1,5 +1,5 @@
 import type { Db } from "@cohort/db";
-import { CohortError, forbidden, notFound, unauthenticated } from "./errors";
+import { forbidden, notFound, unauthenticated } from "./errors";
 
 /** Who is calling: a signed-in person, a cluster member's agent, or nobody. */
 export type Actor =
@@ -94,4 +94,3 @@ export class Authz {
   }
 }
 
-export { CohortError };

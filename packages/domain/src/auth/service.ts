@@ -188,7 +188,11 @@ export class AuthService {
     if (!parsed || !row || row.revokedAt || !sameHash(row.secretHash, sha256Hex(parsed.secret))) {
       throw new CohortError("API_KEY_INVALID", "API key is not valid");
     }
-    await this.db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: this.now() } });
+    // Record use at most once a minute: agents call often, and this must not be a write per request.
+    const now = this.now();
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
+      await this.db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: now } });
+    }
     return {
       kind: "agent",
       apiKeyId: row.id,

@@ -65,7 +65,13 @@ const grantInput = z.object({
   role: z.enum(["AUDITOR", "VIEWER"], { message: "must be AUDITOR or VIEWER" }),
 });
 
-export type CreateClusterInput = z.input<typeof createClusterInput>;
+/** What a caller may send; `create` validates every field (see createClusterInput). */
+export interface CreateClusterInput {
+  name: string;
+  network: string;
+  threshold?: number;
+  operators: string[];
+}
 
 export class ClusterService {
   constructor(

@@ -203,7 +203,7 @@ builder.mutationFields((t) => ({
     resolve: (_r, { input }, ctx) =>
       ctx.services.clusters.create(ctx, {
         name: input.name,
-        network: input.network as never,
+        network: input.network,
         operators: input.operators,
         ...(input.threshold != null ? { threshold: input.threshold } : {}),
       }),
