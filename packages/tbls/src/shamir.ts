@@ -19,9 +19,19 @@ function inv(a: bigint): bigint {
   return result;
 }
 
-export const scalarToBytes = (s: bigint) =>
-  Uint8Array.from(Buffer.from(s.toString(16).padStart(64, "0"), "hex"));
-export const bytesToScalar = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString("hex")}`);
+/**
+ * A non-negative integer below 2^256 as 32 big-endian bytes (the secret-key encoding).
+ *
+ * @example scalarToBytes(0x42n) // 31 zero bytes, then 0x42
+ */
+export const scalarToBytes = (s: bigint): Uint8Array => {
+  if (s < 0n || s >= 1n << 256n) throw new RangeError("scalar must be in [0, 2^256)");
+  return Uint8Array.from(Buffer.from(s.toString(16).padStart(64, "0"), "hex"));
+};
+
+/** Big-endian bytes as a non-negative integer (the inverse of {@link scalarToBytes}). */
+export const bytesToScalar = (b: Uint8Array): bigint =>
+  b.length === 0 ? 0n : BigInt(`0x${Buffer.from(b).toString("hex")}`);
 
 /** A uniformly random non-zero scalar (rejection sampling on 256-bit values). */
 export function randomScalar(random: (n: number) => Uint8Array = randomBytes): bigint {
