@@ -1,6 +1,116 @@
-import { Command } from "commander";
+import { ClusterError } from "@cohort/cluster";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { CliError, createCluster } from "./cluster/create";
+import { parseSkip, SKIPPABLE, verifyClusterFile } from "./cluster/verify";
+import { parseInteropRange } from "./interop";
 
-const program = new Command("cohort")
-  .description("Cohort distributed-validator node agent and tools")
-  .version("0.1.0");
-await program.parseAsync();
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const int = (flag: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${flag} must be an integer`);
+  return n;
+};
+
+function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command("cohort")
+    .description("Cohort: run a distributed validator together, and hold each other accountable")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const cluster = program.command("cluster").description("cluster files and keys");
+  cluster
+    .command("create")
+    .description(
+      "create a cluster with a trusted dealer (like `charon create cluster`): keys, shares and a signed lock per node",
+    )
+    .requiredOption("--name <name>", "cluster name")
+    .requiredOption("--nodes <n>", "number of nodes (operators)", int("--nodes"))
+    .option("--threshold <t>", "signatures needed (default ⌈2n/3⌉; at least ⌊n/2⌋+1)", int("--threshold"))
+    .requiredOption("--validators <k>", "number of distributed validators", int("--validators"))
+    .option("--network <name>", "mainnet | hoodi | holesky | sepolia")
+    .option("--fork-version <0x…>", "genesis fork version of a custom devnet (instead of --network)")
+    .option("--genesis-time <unix>", "devnet genesis time for builder registrations", int("--genesis-time"))
+    .requiredOption("--fee-recipient <address>", "validators' fee recipient")
+    .requiredOption("--withdrawal <address>", "validators' withdrawal address")
+    .requiredOption("--out <dir>", "output directory (must be empty or absent)")
+    .option(
+      "--insecure-keys <spec>",
+      "INSECURE: public interop validator keys, interop:<from>..<to> (local devnets only)",
+    )
+    .option("--kdf <kdf>", "keystore KDF: scrypt | pbkdf2", "scrypt")
+    .action(async (o) => {
+      const interopIndices = o.insecureKeys ? parseInteropRange(o.insecureKeys) : undefined;
+      if (interopIndices) {
+        io.err("WARNING: --insecure-keys uses PUBLIC interop validator keys that anyone can derive.");
+        io.err("WARNING: use them on a local devnet only; never deposit real ETH to these validators.");
+      }
+      if (o.kdf !== "scrypt" && o.kdf !== "pbkdf2")
+        throw new CliError(`--kdf must be scrypt or pbkdf2 (got ${o.kdf})`);
+      const created = await createCluster({
+        name: o.name,
+        nodes: o.nodes,
+        threshold: o.threshold,
+        validators: o.validators,
+        network: o.network,
+        forkVersion: o.forkVersion,
+        genesisTime: o.genesisTime,
+        feeRecipient: o.feeRecipient,
+        withdrawal: o.withdrawal,
+        out: o.out,
+        interopIndices,
+        kdf: o.kdf,
+        log: (line) => io.err(line),
+      });
+      io.out(
+        `created ${created.threshold}-of-${created.nodeDirs.length} cluster "${o.name}" on ${created.network.name} with ` +
+          `${created.validatorPubkeys.length} validator(s); lock_hash ${created.lockHash}`,
+      );
+      io.out(`verify with: cohort lock verify ${created.nodeDirs[0]}/cluster-lock.json`);
+    });
+
+  const lock = program.command("lock").description("cluster locks");
+  lock
+    .command("verify <file>")
+    .description("verify every hash and signature of a cluster-lock.json or cluster-definition.json")
+    .option("--skip <checks>", `comma-separated checks to skip: ${Object.keys(SKIPPABLE).join(", ")}`)
+    .action(async (file: string, o: { skip?: string }) => {
+      const result = await verifyClusterFile(file, parseSkip(o.skip));
+      io.out(result.summary);
+    });
+
+  program.hook("postAction", () => setCode(0));
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. Errors a user can fix are printed without a stack. */
+export async function main(
+  argv: string[],
+  io: Io = { out: console.log, err: console.error },
+): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof ClusterError) {
+      io.err(`error: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof CliError) {
+      io.err(`error: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof Error && "code" in e && typeof e.code === "string") {
+      io.err(`error: ${e.message} (${e.code})`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,18 +1,25 @@
 import { createChainForkConfig } from "@lodestar/config";
 import {
+  chiadoChainConfig,
   genesisData,
+  gnosisChainConfig,
   hoodiChainConfig,
   mainnetChainConfig,
   sepoliaChainConfig,
 } from "@lodestar/config/networks";
+import { gnosisPreset } from "@lodestar/params/presets/gnosis";
 import { describe, expect, it } from "vitest";
 import { bytesToHex } from "./hex";
 import {
+  CHIADO,
   devnetConfig,
+  EXTRA_NETWORKS,
   epochAtSlot,
   FORK_NAMES,
   forkAtEpoch,
   forkByName,
+  GNOSIS,
+  GOERLI,
   HOLESKY,
   HOODI,
   MAINNET,
@@ -26,6 +33,7 @@ import {
   startSlotOfEpoch,
   validateNetworkConfig,
 } from "./networks";
+import { computeForkDataRoot } from "./signing";
 import { codeOf, readSharedVector } from "./testing";
 
 describe("built-in networks agree with Lodestar's @lodestar/config", () => {
@@ -74,6 +82,50 @@ describe("built-in networks agree with Lodestar's @lodestar/config", () => {
     expect(HOLESKY.depositChainId).toBe(17000);
     validateNetworkConfig(HOLESKY);
   });
+
+  // createChainForkConfig refuses gnosis-preset configs under the mainnet preset: compare the raw fields.
+  it.each([
+    { ours: GNOSIS, chain: gnosisChainConfig, genesis: genesisData.gnosis },
+    { ours: CHIADO, chain: chiadoChainConfig, genesis: genesisData.chiado },
+  ])("$ours.name (gnosis preset)", ({ ours, chain, genesis }) => {
+    expect(ours.genesisValidatorsRoot).toBe(genesis.genesisValidatorsRoot);
+    expect(ours.genesisTime).toBe(genesis.genesisTime);
+    expect(ours.secondsPerSlot).toBe(chain.SECONDS_PER_SLOT);
+    expect(ours.slotsPerEpoch).toBe(gnosisPreset.SLOTS_PER_EPOCH);
+    expect(ours.depositChainId).toBe(chain.DEPOSIT_CHAIN_ID);
+    expect(ours.depositContractAddress).toBe(bytesToHex(chain.DEPOSIT_CONTRACT_ADDRESS));
+    const raw = chain as unknown as Record<string, Uint8Array | number>;
+    const scheduled = FORK_NAMES.filter(
+      (n) => n === "phase0" || Number.isFinite(raw[`${n.toUpperCase()}_FORK_EPOCH`]),
+    );
+    expect(ours.forks.map((f) => f.name)).toEqual(scheduled);
+    for (const f of ours.forks) {
+      const key = f.name === "phase0" ? "GENESIS" : f.name.toUpperCase();
+      expect(bytesToHex(raw[`${key}_FORK_VERSION`] as Uint8Array), `${f.name} version`).toBe(f.version);
+      expect(f.name === "phase0" ? 0 : raw[`${key}_FORK_EPOCH`], `${f.name} epoch`).toBe(f.epoch);
+    }
+    validateNetworkConfig(ours);
+  });
+
+  it("goerli (deprecated) matches eth-clients/goerli prater/config.yaml and README", () => {
+    // Lodestar no longer ships goerli; these are the published values.
+    expect(GOERLI.genesisForkVersion).toBe("0x00001020");
+    expect(GOERLI.genesisTime).toBe(1614588812 + 1919188); // MIN_GENESIS_TIME + GENESIS_DELAY
+    expect(GOERLI.forks.map((f) => [f.name, f.version, f.epoch])).toEqual([
+      ["phase0", "0x00001020", 0],
+      ["altair", "0x01001020", 36660],
+      ["bellatrix", "0x02001020", 112260],
+      ["capella", "0x03001020", 162304],
+      ["deneb", "0x04001020", 231680],
+    ]);
+    expect(GOERLI.depositChainId).toBe(5);
+    // The README's fork digests pin the genesis validators root.
+    const digest = (root: Uint8Array | string) =>
+      bytesToHex(computeForkDataRoot(GOERLI.genesisForkVersion, root).subarray(0, 4));
+    expect(digest(GOERLI.genesisValidatorsRoot)).toBe("0x79df0428");
+    expect(digest(new Uint8Array(32))).toBe("0xe4be9393"); // pre-genesis
+    validateNetworkConfig(GOERLI);
+  });
 });
 
 describe("lookups", () => {
@@ -100,6 +152,25 @@ describe("lookups", () => {
       genesisTime: 1,
     });
     expect(networkByForkVersion("0x10000038", [devnet])).toBe(devnet);
+  });
+
+  it("goerli, gnosis and chiado resolve only when passed as extra networks", () => {
+    const extra = Object.values(EXTRA_NETWORKS);
+    expect(Object.keys(EXTRA_NETWORKS).sort()).toEqual(["chiado", "gnosis", "goerli"]);
+    for (const n of extra) {
+      expect(codeOf(() => networkByForkVersion(n.genesisForkVersion))).toBe("UNKNOWN_FORK_VERSION");
+      expect(codeOf(() => networkByName(n.name))).toBe("UNKNOWN_NETWORK");
+    }
+    expect(networkByForkVersion("0x00001020", extra)).toBe(GOERLI);
+    expect(networkByForkVersion("00000064", extra)).toBe(GNOSIS);
+    expect(networkByForkVersion("0x0000006F", extra)).toBe(CHIADO);
+    // Charon's chain ids for the EIP-712 domain (eth2util/network.go).
+    expect(extra.map((n) => [n.name, n.depositChainId])).toEqual([
+      ["goerli", 5],
+      ["gnosis", 100],
+      ["chiado", 10200],
+    ]);
+    expect(networkByForkVersion("0x00000000", extra)).toBe(MAINNET);
   });
 
   it("the Obol cluster vectors' fork_version resolves to sepolia", () => {

@@ -131,6 +131,95 @@ export const SEPOLIA: NetworkConfig = Object.freeze({
 export const NETWORKS: Readonly<Record<"mainnet" | "holesky" | "hoodi" | "sepolia", NetworkConfig>> =
   Object.freeze({ mainnet: MAINNET, holesky: HOLESKY, hoodi: HOODI, sepolia: SEPOLIA });
 
+/**
+ * Goerli (Prater beacon chain), shut down in 2024. Values from eth-clients/goerli
+ * `prater/config.yaml` and `prater/README.md` (genesis time = MIN_GENESIS_TIME + GENESIS_DELAY).
+ *
+ * @deprecated The network no longer exists. Kept only so that old files naming it (Obol cluster
+ * definitions and locks of 2022–2023 carry `fork_version` 0x00001020) can be resolved; see
+ * {@link EXTRA_NETWORKS}.
+ */
+export const GOERLI: NetworkConfig = Object.freeze({
+  name: "goerli",
+  genesisForkVersion: "0x00001020",
+  genesisValidatorsRoot: "0x043db0d9a83813551ee2f33450d23797757d430911a9320530ad8a0eabc43efb",
+  genesisTime: 1616508000,
+  secondsPerSlot: 12,
+  slotsPerEpoch: 32,
+  forks: Object.freeze([
+    fork("phase0", "0x00001020", 0),
+    fork("altair", "0x01001020", 36660),
+    fork("bellatrix", "0x02001020", 112260),
+    fork("capella", "0x03001020", 162304),
+    fork("deneb", "0x04001020", 231680),
+  ]),
+  depositChainId: 5,
+  depositContractAddress: "0xff50ed3d0ec03ac01d4c79aad74928bff48a7b2b",
+});
+
+/**
+ * Gnosis Chain. Values from Lodestar's `gnosisChainConfig` / `genesisData.gnosis` (gnosischain/configs).
+ * Gnosis uses the gnosis preset (16 slots per epoch, other list limits): this package's duty signing
+ * roots hash with the mainnet preset, so only the genesis-domain roots (deposits, builder
+ * registrations) and lookups are right for it. See {@link EXTRA_NETWORKS}.
+ */
+export const GNOSIS: NetworkConfig = Object.freeze({
+  name: "gnosis",
+  genesisForkVersion: "0x00000064",
+  genesisValidatorsRoot: "0xf5dcb5564e829aab27264b9becd5dfaa017085611224cb3036f573368dbb9d47",
+  genesisTime: 1638993340,
+  secondsPerSlot: 5,
+  slotsPerEpoch: 16,
+  forks: Object.freeze([
+    fork("phase0", "0x00000064", 0),
+    fork("altair", "0x01000064", 512),
+    fork("bellatrix", "0x02000064", 385536),
+    fork("capella", "0x03000064", 648704),
+    fork("deneb", "0x04000064", 889856),
+    fork("electra", "0x05000064", 1337856),
+    fork("fulu", "0x06000064", 1714688),
+  ]),
+  depositChainId: 100,
+  depositContractAddress: "0x0b98057ea310f4d31f2a452b414647007d1645d9",
+});
+
+/** Chiado (Gnosis testnet). Values from Lodestar's `chiadoChainConfig` / `genesisData.chiado`; gnosis preset as {@link GNOSIS}. */
+export const CHIADO: NetworkConfig = Object.freeze({
+  name: "chiado",
+  genesisForkVersion: "0x0000006f",
+  genesisValidatorsRoot: "0x9d642dac73058fbf39c0ae41ab1e34e4d889043cb199851ded7095bc99eb4c1e",
+  genesisTime: 1665396300,
+  secondsPerSlot: 5,
+  slotsPerEpoch: 16,
+  forks: Object.freeze([
+    fork("phase0", "0x0000006f", 0),
+    fork("altair", "0x0100006f", 90),
+    fork("bellatrix", "0x0200006f", 180),
+    fork("capella", "0x0300006f", 244224),
+    fork("deneb", "0x0400006f", 516608),
+    fork("electra", "0x0500006f", 948224),
+    fork("fulu", "0x0600006f", 1353216),
+  ]),
+  depositChainId: 10200,
+  depositContractAddress: "0xb97036a26259b7147018913bd58a774cf91acf25",
+});
+
+/**
+ * Networks that existing files name but that are not built in: Goerli (shut down, deprecated) and
+ * Gnosis/Chiado (gnosis preset, which this package's duty signing does not implement). Charon's
+ * network table (eth2util/network.go) has all three, so Obol cluster files may carry their fork
+ * versions. They are not in {@link NETWORKS} and `networkByName` does not know them; pass them as
+ * the `extra` argument when identifying a file's network:
+ *
+ * @example
+ * networkByForkVersion("0x00001020", Object.values(EXTRA_NETWORKS)).depositChainId // 5
+ */
+export const EXTRA_NETWORKS: Readonly<Record<"goerli" | "gnosis" | "chiado", NetworkConfig>> = Object.freeze({
+  goerli: GOERLI,
+  gnosis: GNOSIS,
+  chiado: CHIADO,
+});
+
 const ALIASES: Record<string, string> = { holešky: "holesky" };
 
 /**

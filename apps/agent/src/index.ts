@@ -1,0 +1,4 @@
+export * from "./cli";
+export * from "./cluster/create";
+export * from "./cluster/verify";
+export * from "./interop";
