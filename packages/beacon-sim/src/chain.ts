@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import { epochAtSlot, forkAtEpoch, type NetworkConfig, startSlotOfEpoch } from "@cohort/eth";
+
+/** A validator the simulated chain knows. */
+export interface SimValidator {
+  index: number;
+  /** 0x-hex, 48 bytes. */
+  pubkey: string;
+  /** 0x-hex, 32 bytes. */
+  withdrawalCredentials: string;
+  balanceGwei: bigint;
+}
+
+export interface AttesterDuty {
+  pubkey: string;
+  validatorIndex: number;
+  committeeIndex: number;
+  committeeLength: number;
+  committeesAtSlot: number;
+  validatorCommitteeIndex: number;
+  slot: number;
+}
+
+export interface ProposerDuty {
+  pubkey: string;
+  validatorIndex: number;
+  slot: number;
+}
+
+function u32(...parts: (string | number)[]): number {
+  const h = createHash("sha256");
+  for (const p of parts) {
+    if (typeof p === "number") {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt(p));
+      h.update(b);
+    } else h.update(p);
+  }
+  return h.digest().readUInt32LE(0);
+}
+
+/**
+ * The simulated chain's schedule: which validator proposes each slot and when each validator
+ * attests. Deterministic (a hash of the slot/epoch and index), not the spec's shuffling: every node
+ * asking the simulator gets the same answer, and tests can predict it. One committee per slot.
+ */
+export class SimChain {
+  constructor(
+    readonly network: NetworkConfig,
+    readonly validators: readonly SimValidator[],
+  ) {
+    if (validators.length === 0) throw new RangeError("the simulated chain needs at least one validator");
+    validators.forEach((v, i) => {
+      if (v.index !== i)
+        throw new RangeError(`validator ${i} has index ${v.index}; indices must be 0..n-1 in order`);
+    });
+  }
+
+  validatorByPubkey(pubkey: string): SimValidator | undefined {
+    return this.validators.find((v) => v.pubkey === pubkey.toLowerCase());
+  }
+
+  proposerIndex(slot: number): number {
+    return u32("proposer", slot) % this.validators.length;
+  }
+
+  proposerDuties(epoch: number): ProposerDuty[] {
+    const start = startSlotOfEpoch(this.network, epoch);
+    return Array.from({ length: this.network.slotsPerEpoch }, (_, i) => {
+      const slot = start + i;
+      const v = this.validators[this.proposerIndex(slot)]!;
+      return { pubkey: v.pubkey, validatorIndex: v.index, slot };
+    });
+  }
+
+  /** The slot in `epoch` at which validator `index` attests. */
+  attestationSlot(epoch: number, index: number): number {
+    return (
+      startSlotOfEpoch(this.network, epoch) + (u32("attester", epoch, index) % this.network.slotsPerEpoch)
+    );
+  }
+
+  /** Every validator's attester duty in `epoch` (the committee of a slot = its attesters by index). */
+  attesterDuties(epoch: number): AttesterDuty[] {
+    const bySlot = new Map<number, SimValidator[]>();
+    for (const v of this.validators) {
+      const slot = this.attestationSlot(epoch, v.index);
+      bySlot.set(slot, [...(bySlot.get(slot) ?? []), v]);
+    }
+    return [...bySlot.entries()].flatMap(([slot, committee]) =>
+      committee.map((v, position) => ({
+        pubkey: v.pubkey,
+        validatorIndex: v.index,
+        committeeIndex: 0,
+        committeeLength: committee.length,
+        committeesAtSlot: 1,
+        validatorCommitteeIndex: position,
+        slot,
+      })),
+    );
+  }
+
+  /** The fork in force at `epoch` and the one before it (Beacon API `Fork`). */
+  forkAt(epoch: number) {
+    const current = forkAtEpoch(this.network, epoch);
+    const i = this.network.forks.indexOf(current);
+    const previous = i > 0 ? this.network.forks[i - 1]! : current;
+    return { previousVersion: previous.version, currentVersion: current.version, epoch: current.epoch };
+  }
+
+  /** The current slot by wall-clock time (0 before genesis). */
+  slotAt(unixMs: number): number {
+    const elapsed = unixMs / 1000 - this.network.genesisTime;
+    return elapsed < 0 ? 0 : Math.floor(elapsed / this.network.secondsPerSlot);
+  }
+
+  epochOf(slot: number): number {
+    return epochAtSlot(this.network, slot);
+  }
+}
