@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import { epochAtSlot, forkAtEpoch, type NetworkConfig, startSlotOfEpoch } from "@cohort/eth";
+import {
+  epochAtSlot,
+  type ForkName,
+  forkAtEpoch,
+  isForkActive,
+  type NetworkConfig,
+  startSlotOfEpoch,
+} from "@cohort/eth";
 
 /** A validator the simulated chain knows. */
 export interface SimValidator {
@@ -82,6 +89,17 @@ export class SimChain {
 
   /** Every validator's attester duty in `epoch` (the committee of a slot = its attesters by index). */
   attesterDuties(epoch: number): AttesterDuty[] {
+    const cached = this.dutyCache.get(epoch);
+    if (cached) return cached;
+    const duties = this.computeAttesterDuties(epoch);
+    if (this.dutyCache.size >= 16) this.dutyCache.delete(this.dutyCache.keys().next().value!);
+    this.dutyCache.set(epoch, duties);
+    return duties;
+  }
+
+  private readonly dutyCache = new Map<number, AttesterDuty[]>();
+
+  private computeAttesterDuties(epoch: number): AttesterDuty[] {
     const bySlot = new Map<number, SimValidator[]>();
     for (const v of this.validators) {
       const slot = this.attestationSlot(epoch, v.index);
@@ -116,5 +134,62 @@ export class SimChain {
 
   epochOf(slot: number): number {
     return epochAtSlot(this.network, slot);
+  }
+
+  startSlot(epoch: number): number {
+    return startSlotOfEpoch(this.network, epoch);
+  }
+
+  /**
+   * The simulated canonical block root at `slot` (every slot has a block): `sha256("block" ‖ slot)`.
+   * Attestation data votes for these roots; blocks actually published to the simulator are
+   * recorded but do not change the simulated chain.
+   */
+  blockRoot(slot: number): Uint8Array {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(slot));
+    return new Uint8Array(createHash("sha256").update("block").update(b).digest());
+  }
+
+  /**
+   * The checkpoint justified for attestations at `epoch`: the previous epoch's (its first slot's
+   * block), or the genesis checkpoint `{0, 0x00…}` in epochs 0 and 1.
+   */
+  justifiedCheckpoint(epoch: number): { epoch: number; root: Uint8Array } {
+    return epoch <= 1
+      ? { epoch: 0, root: new Uint8Array(32) }
+      : { epoch: epoch - 1, root: this.blockRoot(this.startSlot(epoch - 1)) };
+  }
+
+  /** The epoch boundary checkpoint of `epoch`: the block at its first slot. */
+  targetCheckpoint(epoch: number): { epoch: number; root: Uint8Array } {
+    return { epoch, root: this.blockRoot(this.startSlot(epoch)) };
+  }
+
+  /**
+   * The `AttestationData` a correct attester signs at `slot` (Lodestar value object). From Electra
+   * `index` is always 0 (the committee moves to the attestation's `committee_index`/bits).
+   */
+  attestationData(slot: number, committeeIndex: number) {
+    const epoch = this.epochOf(slot);
+    return {
+      slot,
+      index: isForkActive(this.network, "electra", epoch) ? 0 : committeeIndex,
+      beaconBlockRoot: this.blockRoot(slot),
+      source: this.justifiedCheckpoint(epoch),
+      target: this.targetCheckpoint(epoch),
+    };
+  }
+
+  /** The attestation committee of `slot` (committee 0, the only one), in committee order. */
+  committee(slot: number): AttesterDuty[] {
+    return this.attesterDuties(this.epochOf(slot))
+      .filter((d) => d.slot === slot)
+      .sort((a, b) => a.validatorCommitteeIndex - b.validatorCommitteeIndex);
+  }
+
+  /** The fork name in force at `epoch`. */
+  forkNameAt(epoch: number): ForkName {
+    return forkAtEpoch(this.network, epoch).name;
   }
 }

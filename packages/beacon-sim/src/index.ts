@@ -1,2 +1,5 @@
 export * from "./chain";
+export * from "./recorder";
 export * from "./server";
+export * from "./start";
+export * from "./validators";

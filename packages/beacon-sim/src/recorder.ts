@@ -1,0 +1,307 @@
+import type { SimChain } from "./chain";
+
+export type DutyType = "attester" | "proposer";
+
+/** A checkpoint as recorded (epoch and `0x`-hex root). */
+export interface CheckpointRecord {
+  epoch: number;
+  root: string;
+}
+
+/** One distinct attestation vote the simulator accepted (or saw with a valid signature). */
+export interface AttestationRecord {
+  validatorIndex: number;
+  slot: number;
+  committeeIndex: number;
+  /** `hash_tree_root(AttestationData)`, `0x`-hex: two records with different roots are different votes. */
+  dataRoot: string;
+  beaconBlockRoot: string;
+  source: CheckpointRecord;
+  target: CheckpointRecord;
+  signature: string;
+  /** Fork of the attestation's slot. */
+  fork: string;
+  /** Wall-clock slot when it was first received. */
+  receivedSlot: number;
+  /** Whether it passed every check and was accepted into the pool (false: only seen, e.g. off-schedule). */
+  accepted: boolean;
+  /** The slot whose block would include it, or null (late, or its source/target are not the chain's). */
+  inclusionSlot: number | null;
+}
+
+/** One distinct signed block the simulator saw with a valid proposer signature. */
+export interface BlockRecord {
+  slot: number;
+  proposerIndex: number;
+  /** `hash_tree_root(BeaconBlock)` (= the blinded block's and the header's), `0x`-hex. */
+  blockRoot: string;
+  signature: string;
+  fork: string;
+  blinded: boolean;
+  receivedSlot: number;
+  /** true for the first valid block of its slot from the scheduled proposer. */
+  imported: boolean;
+}
+
+export type SlashableOffence =
+  | {
+      kind: "double_vote" | "surround_vote";
+      validatorIndex: number;
+      /** The earlier-received vote first. */
+      attestations: [AttestationRecord, AttestationRecord];
+    }
+  | { kind: "double_proposal"; validatorIndex: number; slot: number; blocks: [BlockRecord, BlockRecord] };
+
+/** Per validator and duty type counters; see {@link SimRecorder.stats}. */
+export interface DutyStats {
+  expected: number;
+  submitted: number;
+  valid: number;
+  invalid: number;
+  included: number;
+  slashable: number;
+}
+
+const emptyStats = (): DutyStats => ({
+  expected: 0,
+  submitted: 0,
+  valid: 0,
+  invalid: 0,
+  included: 0,
+  slashable: 0,
+});
+
+/**
+ * `GET /cohort/v1/stats` response body (numbers are JSON numbers, not Beacon-API strings):
+ *
+ * ```
+ * {
+ *   from_slot: number, to_slot: number,      // duty window (inclusive); query ?from_slot=&to_slot=
+ *   validators: [{
+ *     index: number, pubkey: "0x…",
+ *     attester: DutyStats, proposer: DutyStats
+ *   }],                                       // only validators with something to report
+ *   totals: { attester: DutyStats, proposer: DutyStats },
+ *   unattributed_invalid: number,             // invalid submissions naming no known validator
+ *   slashings: number
+ * }
+ * DutyStats = {
+ *   expected,   // duties scheduled in [from_slot, to_slot]
+ *   submitted,  // submissions attributed to the validator (every POSTed item, duplicates included)
+ *   valid,      // of those, accepted (scheduled, well-formed, signature valid)
+ *   invalid,    // of those, refused
+ *   included,   // distinct duties in the window whose attestation would be / block was included
+ *   slashable   // slashable offences involving the validator (all time)
+ * }
+ * ```
+ * Submission counters are all-time (not windowed); expected and included are windowed.
+ */
+export interface StatsResponse {
+  from_slot: number;
+  to_slot: number;
+  validators: { index: number; pubkey: string; attester: DutyStats; proposer: DutyStats }[];
+  totals: { attester: DutyStats; proposer: DutyStats };
+  unattributed_invalid: number;
+  slashings: number;
+}
+
+/**
+ * What the simulator received: accepted attestations and blocks, per-validator submission
+ * counters, and slashable offences found across every validly signed message ever received.
+ */
+export class SimRecorder {
+  /** Distinct votes by validator, keyed by data root. */
+  private readonly votes = new Map<number, Map<string, AttestationRecord>>();
+  /** Distinct blocks by slot, keyed by block root. */
+  private readonly blocksBySlot = new Map<number, Map<string, BlockRecord>>();
+  readonly slashings: SlashableOffence[] = [];
+  private readonly counters = new Map<number, Record<DutyType, DutyStats>>();
+  unattributedInvalid = 0;
+  private readonly listeners = new Set<(event: string, data: unknown) => void>();
+
+  constructor(readonly chain: SimChain) {}
+
+  /** Subscribes to `attestation`, `block` and `slashing` events; returns the unsubscribe function. */
+  subscribe(fn: (event: string, data: unknown) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(event: string, data: unknown) {
+    for (const fn of this.listeners) fn(event, data);
+  }
+
+  private counter(index: number, duty: DutyType): DutyStats {
+    let c = this.counters.get(index);
+    if (!c) {
+      c = { attester: emptyStats(), proposer: emptyStats() };
+      this.counters.set(index, c);
+    }
+    return c[duty];
+  }
+
+  /** Counts one submitted item (validator undefined: it named no known validator). */
+  countSubmission(validatorIndex: number | undefined, duty: DutyType, valid: boolean): void {
+    if (validatorIndex === undefined) {
+      if (!valid) this.unattributedInvalid++;
+      return;
+    }
+    const c = this.counter(validatorIndex, duty);
+    c.submitted++;
+    if (valid) c.valid++;
+    else c.invalid++;
+  }
+
+  /** Every distinct vote received with a valid signature, in arrival order. */
+  attestations(filter: { validatorIndex?: number; slot?: number } = {}): AttestationRecord[] {
+    return [...this.votes.values()]
+      .flatMap((m) => [...m.values()])
+      .filter(
+        (a) =>
+          (filter.validatorIndex === undefined || a.validatorIndex === filter.validatorIndex) &&
+          (filter.slot === undefined || a.slot === filter.slot),
+      );
+  }
+
+  /** Every distinct validly signed block received, by slot. */
+  blocks(slot?: number): BlockRecord[] {
+    const all = [...this.blocksBySlot.values()].flatMap((m) => [...m.values()]);
+    return slot === undefined ? all : all.filter((b) => b.slot === slot);
+  }
+
+  /**
+   * Records a validly signed vote; returns `known` if the validator already sent this exact data.
+   * A vote seen first unaccepted and later accepted is upgraded. Checks the new vote against the
+   * validator's earlier ones for double and surround votes.
+   */
+  recordAttestation(record: AttestationRecord): "new" | "known" {
+    let mine = this.votes.get(record.validatorIndex);
+    if (!mine) {
+      mine = new Map();
+      this.votes.set(record.validatorIndex, mine);
+    }
+    const previous = mine.get(record.dataRoot);
+    if (previous) {
+      if (record.accepted && !previous.accepted) {
+        previous.accepted = true;
+        previous.inclusionSlot = record.inclusionSlot;
+      }
+      return "known";
+    }
+    for (const other of mine.values()) {
+      const kind =
+        other.target.epoch === record.target.epoch
+          ? "double_vote"
+          : (other.source.epoch < record.source.epoch && record.target.epoch < other.target.epoch) ||
+              (record.source.epoch < other.source.epoch && other.target.epoch < record.target.epoch)
+            ? "surround_vote"
+            : undefined;
+      if (kind) {
+        const offence: SlashableOffence = {
+          kind,
+          validatorIndex: record.validatorIndex,
+          attestations: [other, record],
+        };
+        this.slashings.push(offence);
+        this.emit("slashing", offence);
+      }
+    }
+    mine.set(record.dataRoot, record);
+    if (record.accepted) this.emit("attestation", record);
+    return "new";
+  }
+
+  /**
+   * Records a validly signed block; `known` if this exact block was seen, `equivocation` if a
+   * different block of the same proposer for the same slot was seen before (double proposal).
+   */
+  recordBlock(record: BlockRecord): "new" | "known" | "equivocation" {
+    let atSlot = this.blocksBySlot.get(record.slot);
+    if (!atSlot) {
+      atSlot = new Map();
+      this.blocksBySlot.set(record.slot, atSlot);
+    }
+    const previous = atSlot.get(record.blockRoot);
+    if (previous) {
+      if (record.imported && !previous.imported && ![...atSlot.values()].some((b) => b.imported)) {
+        previous.imported = true;
+      }
+      return "known";
+    }
+    const sameProposer = [...atSlot.values()].filter((b) => b.proposerIndex === record.proposerIndex);
+    if (record.imported && [...atSlot.values()].some((b) => b.imported)) record.imported = false;
+    atSlot.set(record.blockRoot, record);
+    for (const other of sameProposer.slice(0, 1)) {
+      const offence: SlashableOffence = {
+        kind: "double_proposal",
+        validatorIndex: record.proposerIndex,
+        slot: record.slot,
+        blocks: [other, record],
+      };
+      this.slashings.push(offence);
+      this.emit("slashing", offence);
+    }
+    if (record.imported) this.emit("block", record);
+    return sameProposer.length > 0 ? "equivocation" : "new";
+  }
+
+  /** The response of `GET /cohort/v1/stats` for duties in `[fromSlot, toSlot]`. */
+  stats(fromSlot: number, toSlot: number): StatsResponse {
+    const chain = this.chain;
+    const per = new Map<number, Record<DutyType, DutyStats>>();
+    const entry = (i: number) => {
+      let e = per.get(i);
+      if (!e) {
+        const c = this.counters.get(i);
+        e = {
+          attester: { ...(c?.attester ?? emptyStats()), expected: 0, included: 0, slashable: 0 },
+          proposer: { ...(c?.proposer ?? emptyStats()), expected: 0, included: 0, slashable: 0 },
+        };
+        per.set(i, e);
+      }
+      return e;
+    };
+    for (const i of this.counters.keys()) entry(i);
+    if (toSlot >= fromSlot) {
+      for (let epoch = chain.epochOf(fromSlot); epoch <= chain.epochOf(toSlot); epoch++) {
+        for (const d of chain.attesterDuties(epoch)) {
+          if (d.slot >= fromSlot && d.slot <= toSlot) entry(d.validatorIndex).attester.expected++;
+        }
+      }
+      for (let slot = Math.max(fromSlot, 1); slot <= toSlot; slot++) {
+        entry(chain.proposerIndex(slot)).proposer.expected++;
+      }
+    }
+    const includedDuties = new Set<string>();
+    for (const a of this.attestations()) {
+      if (!a.accepted || a.inclusionSlot === null || a.slot < fromSlot || a.slot > toSlot) continue;
+      const key = `${a.validatorIndex}/${a.slot}`;
+      if (includedDuties.has(key)) continue;
+      includedDuties.add(key);
+      entry(a.validatorIndex).attester.included++;
+    }
+    for (const b of this.blocks()) {
+      if (b.imported && b.slot >= fromSlot && b.slot <= toSlot) entry(b.proposerIndex).proposer.included++;
+    }
+    for (const s of this.slashings) {
+      entry(s.validatorIndex)[s.kind === "double_proposal" ? "proposer" : "attester"].slashable++;
+    }
+    const totals = { attester: emptyStats(), proposer: emptyStats() };
+    const validators = [...per.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([index, s]) => {
+        for (const duty of ["attester", "proposer"] as const) {
+          for (const k of Object.keys(totals[duty]) as (keyof DutyStats)[]) totals[duty][k] += s[duty][k];
+        }
+        return { index, pubkey: chain.validators[index]?.pubkey ?? "", ...s };
+      });
+    return {
+      from_slot: fromSlot,
+      to_slot: toSlot,
+      validators,
+      totals,
+      unattributed_invalid: this.unattributedInvalid,
+      slashings: this.slashings.length,
+    };
+  }
+}
