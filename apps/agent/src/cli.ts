@@ -1,5 +1,6 @@
 import { ClusterError } from "@cohort/cluster";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { runBeaconSim } from "./beaconSim";
 import { CliError, createCluster } from "./cluster/create";
 import { parseSkip, SKIPPABLE, verifyClusterFile } from "./cluster/verify";
 import { parseInteropRange } from "./interop";
@@ -81,6 +82,31 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (file: string, o: { skip?: string }) => {
       const result = await verifyClusterFile(file, parseSkip(o.skip));
       io.out(result.summary);
+    });
+
+  program
+    .command("beacon-sim")
+    .description("run the beacon-node simulator (Beacon API with real signing rules) for a local devnet")
+    .option("--lock <file>", "cluster-lock.json whose validators the chain should know")
+    .option("--fillers <n>", "extra public filler validators", int("--fillers"), 0)
+    .option("--slot-time <seconds>", "seconds per slot", int("--slot-time"), 2)
+    .option("--slots-per-epoch <n>", "slots per epoch", int("--slots-per-epoch"), 8)
+    .option("--fork <name>", "fork in force from genesis (phase0 … fulu)", "electra")
+    .option("--fork-version <0x…>", "genesis fork version when no lock is given")
+    .option("--port <port>", "listen port (0 = any)", int("--port"), 5052)
+    .option("--genesis-delay <seconds>", "genesis this many seconds from now", int("--genesis-delay"), 5)
+    .action(async (o) => {
+      const sim = await runBeaconSim(o);
+      io.out(
+        `beacon-sim listening on ${sim.url}: ${sim.validators.length} validator(s), ${o.slotTime} s slots, ` +
+          `${o.slotsPerEpoch} slots/epoch, ${o.fork}, genesis ${new Date(sim.network.genesisTime * 1000).toISOString()}`,
+      );
+      io.out(`stats: ${sim.url}/cohort/v1/stats`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void sim.stop().then(resolve, resolve);
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
     });
 
   program.hook("postAction", () => setCode(0));

@@ -4,6 +4,7 @@ import path from "node:path";
 import { readKeystores } from "@cohort/eth";
 import { secretToPublicKey } from "@cohort/tbls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBeaconSim } from "../src/beaconSim";
 import { main } from "../src/cli";
 
 /** Runs the CLI in-process; returns its exit code and what it printed. */
@@ -76,6 +77,37 @@ describe("cohort cluster create + cohort lock verify", () => {
     const def = await cohort("lock", "verify", path.join(out, "cluster-definition.json"));
     expect(def.code).toBe(0);
     expect(def.out).toMatch(/^ok: cluster-definition v1\.10\.0/);
+  });
+
+  it("runs the beacon-node simulator for the cluster's validators (cohort beacon-sim)", async () => {
+    const sim = await runBeaconSim({
+      lock: lockPath(),
+      fillers: 6,
+      slotTime: 2,
+      slotsPerEpoch: 8,
+      fork: "electra",
+      port: 0,
+      genesisDelay: 0,
+    });
+    try {
+      const lock = JSON.parse(readFileSync(lockPath(), "utf8"));
+      const genesis = (await (await fetch(`${sim.url}/eth/v1/beacon/genesis`)).json()) as {
+        data: Record<string, string>;
+      };
+      expect(genesis.data.genesis_fork_version).toBe(lock.cluster_definition.fork_version);
+      const validators = (await (await fetch(`${sim.url}/eth/v1/beacon/states/head/validators`)).json()) as {
+        data: { validator: { pubkey: string } }[];
+      };
+      expect(validators.data).toHaveLength(8);
+      expect(validators.data.slice(0, 2).map((v) => v.validator.pubkey)).toEqual(
+        lock.distributed_validators.map((v: { distributed_public_key: string }) => v.distributed_public_key),
+      );
+    } finally {
+      await sim.stop();
+    }
+    await expect(
+      runBeaconSim({ fillers: 1, slotTime: 2, slotsPerEpoch: 8, fork: "merge", port: 0, genesisDelay: 0 }),
+    ).rejects.toThrow(/--fork must be one of phase0/);
   });
 
   it("gives each node the keystores of its own shares", async () => {
