@@ -4,6 +4,7 @@ import { runBeaconSim } from "./beaconSim";
 import { CliError, createCluster } from "./cluster/create";
 import { parseSkip, SKIPPABLE, verifyClusterFile } from "./cluster/verify";
 import { parseInteropRange } from "./interop";
+import { exportSlashing, importSlashing } from "./slashing";
 
 export interface Io {
   out(line: string): void;
@@ -82,6 +83,29 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (file: string, o: { skip?: string }) => {
       const result = await verifyClusterFile(file, parseSkip(o.skip));
       io.out(result.summary);
+    });
+
+  const slashing = program.command("slashing").description("slashing protection (EIP-3076 interchange)");
+  slashing
+    .command("import")
+    .description(
+      "merge an EIP-3076 interchange file into the node's slashing-protection database (all or nothing)",
+    )
+    .requiredOption("--data-dir <dir>", "the node's data directory")
+    .requiredOption("--file <interchange.json>", "EIP-3076 v5 interchange file")
+    .action(async (o: { dataDir: string; file: string }) => {
+      const r = await importSlashing(o.dataDir, o.file);
+      io.out(`imported ${r.validators} validator(s): ${r.blocks} block(s), ${r.attestations} attestation(s)`);
+    });
+  slashing
+    .command("export")
+    .description("write the node's complete slashing-protection history as an EIP-3076 v5 interchange file")
+    .requiredOption("--data-dir <dir>", "the node's data directory")
+    .requiredOption("--genesis-validators-root <0x…>", "the chain's genesis_validators_root")
+    .requiredOption("--out <file>", "where to write (must not exist)")
+    .action(async (o: { dataDir: string; genesisValidatorsRoot: string; out: string }) => {
+      const r = await exportSlashing(o.dataDir, o.genesisValidatorsRoot, o.out);
+      io.out(`exported ${r.validators} validator(s) to ${o.out}`);
     });
 
   program
