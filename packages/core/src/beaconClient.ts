@@ -1,0 +1,213 @@
+/**
+ * A small typed Beacon API client for what the duty workflow needs. Every failure becomes a
+ * CoreError `BEACON_API` naming the request (URL without credentials), the HTTP status and the
+ * node's own message.
+ */
+import { FORK_NAMES, type Fork, type NetworkConfig, validateNetworkConfig } from "@cohort/eth";
+import type { Clock } from "./deadline";
+import { CoreError } from "./errors";
+import type { PubKey } from "./types";
+
+export interface AttesterDutyJson {
+  pubkey: string;
+  validator_index: string;
+  committee_index: string;
+  committee_length: string;
+  committees_at_slot: string;
+  validator_committee_index: string;
+  slot: string;
+}
+export interface ProposerDutyJson {
+  pubkey: string;
+  validator_index: string;
+  slot: string;
+}
+export interface ProduceBlockJson {
+  version: string;
+  execution_payload_blinded?: boolean;
+  data: unknown;
+}
+
+/** Removes user:password from a URL before it lands in an error or a log. */
+export function scrubUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "<invalid url>";
+  }
+}
+
+export interface BeaconClientOptions {
+  baseUrl: string;
+  clock: Clock;
+  /** Per-request timeout, default 5 s. */
+  timeoutMs?: number;
+}
+
+export class BeaconClient {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+  /** Basic auth from `user:password@` in the base URL (fetch refuses URLs with credentials). */
+  private readonly auth: Record<string, string> = {};
+  constructor(private readonly options: BeaconClientOptions) {
+    const u = new URL(options.baseUrl);
+    if (u.username || u.password) {
+      const creds = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+      this.auth = { authorization: `Basic ${Buffer.from(creds).toString("base64")}` };
+      u.username = "";
+      u.password = "";
+    }
+    this.base = u.toString().replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+  }
+
+  private async request<T>(
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const url = this.base + path;
+    const where = `${method} ${scrubUrl(url)}`;
+    const abort = new AbortController();
+    const cancel = this.options.clock.setTimer(() => abort.abort(), this.timeoutMs);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        signal: abort.signal,
+        headers: {
+          accept: "application/json",
+          ...this.auth,
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...headers,
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (cause) {
+      cancel();
+      const why = abort.signal.aborted ? `timed out after ${this.timeoutMs} ms` : (cause as Error).message;
+      throw new CoreError("BEACON_API", `${where}: ${why}`, { url: scrubUrl(url) }, { cause });
+    }
+    try {
+      const text = await res.text();
+      if (!res.ok) {
+        let message = text;
+        try {
+          const parsed = JSON.parse(text) as { message?: string };
+          if (typeof parsed.message === "string") message = parsed.message;
+        } catch {}
+        throw new CoreError("BEACON_API", `${where}: ${res.status} ${message}`, {
+          url: scrubUrl(url),
+          status: res.status,
+          message,
+        });
+      }
+      return (text ? JSON.parse(text) : undefined) as T;
+    } finally {
+      cancel();
+    }
+  }
+
+  async genesis(): Promise<{
+    genesisTime: number;
+    genesisValidatorsRoot: string;
+    genesisForkVersion: string;
+  }> {
+    const { data } = await this.request<{ data: Record<string, string> }>("GET", "/eth/v1/beacon/genesis");
+    return {
+      genesisTime: Number(data.genesis_time),
+      genesisValidatorsRoot: String(data.genesis_validators_root),
+      genesisForkVersion: String(data.genesis_fork_version),
+    };
+  }
+
+  async spec(): Promise<Record<string, string>> {
+    return (await this.request<{ data: Record<string, string> }>("GET", "/eth/v1/config/spec")).data;
+  }
+
+  async forkSchedule(): Promise<{ previous_version: string; current_version: string; epoch: string }[]> {
+    return (await this.request<{ data: never[] }>("GET", "/eth/v1/config/fork_schedule")).data;
+  }
+
+  /** The chain's NetworkConfig (genesis + spec + fork schedule), for signing roots with the fork in force. */
+  async networkConfig(): Promise<NetworkConfig> {
+    const [genesis, spec, schedule] = await Promise.all([this.genesis(), this.spec(), this.forkSchedule()]);
+    const forks: Fork[] = schedule
+      .filter((f) => BigInt(f.epoch) < 2n ** 53n)
+      .map((f, i) => ({
+        name: FORK_NAMES[i]!,
+        version: f.current_version as `0x${string}`,
+        epoch: Number(f.epoch),
+      }));
+    const config: NetworkConfig = {
+      name: spec.CONFIG_NAME ?? "beacon",
+      genesisForkVersion: genesis.genesisForkVersion as `0x${string}`,
+      genesisValidatorsRoot: genesis.genesisValidatorsRoot as `0x${string}`,
+      genesisTime: genesis.genesisTime,
+      secondsPerSlot: Number(spec.SECONDS_PER_SLOT),
+      slotsPerEpoch: Number(spec.SLOTS_PER_EPOCH),
+      forks,
+    };
+    validateNetworkConfig(config);
+    return config;
+  }
+
+  /** Validator indices of the given pubkeys (unknown ones are left out). */
+  async validatorIndices(pubkeys: readonly PubKey[]): Promise<Map<PubKey, number>> {
+    const q = pubkeys.map((p) => `id=${p}`).join("&");
+    const res = await this.request<{ data: { index: string; validator: { pubkey: string } }[] }>(
+      "GET",
+      `/eth/v1/beacon/states/head/validators?${q}`,
+    );
+    return new Map(res.data.map((v) => [v.validator.pubkey.toLowerCase() as PubKey, Number(v.index)]));
+  }
+
+  async attesterDuties(epoch: number, indices: readonly number[]): Promise<AttesterDutyJson[]> {
+    return (
+      await this.request<{ data: AttesterDutyJson[] }>(
+        "POST",
+        `/eth/v1/validator/duties/attester/${epoch}`,
+        indices.map(String),
+      )
+    ).data;
+  }
+
+  async proposerDuties(epoch: number): Promise<ProposerDutyJson[]> {
+    return (
+      await this.request<{ data: ProposerDutyJson[] }>("GET", `/eth/v1/validator/duties/proposer/${epoch}`)
+    ).data;
+  }
+
+  async attestationData(slot: number, committeeIndex: number): Promise<unknown> {
+    return (
+      await this.request<{ data: unknown }>(
+        "GET",
+        `/eth/v1/validator/attestation_data?slot=${slot}&committee_index=${committeeIndex}`,
+      )
+    ).data;
+  }
+
+  /** POST /eth/v2/beacon/pool/attestations (SingleAttestation from Electra, else Attestation). */
+  async submitAttestations(fork: string, attestations: unknown[]): Promise<void> {
+    await this.request("POST", "/eth/v2/beacon/pool/attestations", attestations, {
+      "Eth-Consensus-Version": fork,
+    });
+  }
+
+  async produceBlockV3(slot: number, randaoReveal: string, graffiti?: string): Promise<ProduceBlockJson> {
+    const g = graffiti ? `&graffiti=${encodeURIComponent(graffiti)}` : "";
+    return this.request<ProduceBlockJson>(
+      "GET",
+      `/eth/v3/validator/blocks/${slot}?randao_reveal=${randaoReveal}${g}`,
+    );
+  }
+
+  /** POST /eth/v2/beacon/blocks: `body` is signed block contents (Deneb+) or a signed block. */
+  async publishBlock(fork: string, body: unknown): Promise<void> {
+    await this.request("POST", "/eth/v2/beacon/blocks", body, { "Eth-Consensus-Version": fork });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * One cluster member's duty workflow, assembled from its components and wired. Composition only:
+ * the agent process, the p2p transports and the key/lock loading live elsewhere.
+ */
+import { MemAggSigDB } from "./aggsigdb";
+import { BeaconBroadcaster } from "./bcast";
+import { BeaconClient } from "./beaconClient";
+import { type ConsensusTransport, QbftConsensus } from "./consensus";
+import { type Clock, Deadliner } from "./deadline";
+import { MemDutyDB } from "./dutydb";
+import { BeaconFetcher } from "./fetcher";
+import { MemParSigDB } from "./parsigdb";
+import { type MemberIdentity, type ParSigExTransport, SignedParSigEx } from "./parsigex";
+import { DutyScheduler, slotStartMs } from "./scheduler";
+import { ThresholdSigAgg } from "./sigagg";
+import { ShareSigner, type SlashingGuard } from "./signer";
+import { Tracker } from "./tracker";
+import type { PubKey } from "./types";
+import { type Components, wire } from "./wire";
+
+/** What a member needs to know of its cluster (from the lock). */
+export interface ClusterInfo {
+  lockHash: Uint8Array;
+  threshold: number;
+  /** In operator order (consensus process index = position). */
+  members: readonly MemberIdentity[];
+  validators: readonly { pubkey: PubKey; publicShares: ReadonlyMap<number, Uint8Array> }[];
+}
+
+export interface CoreNodeOptions {
+  clock: Clock;
+  beaconUrl: string;
+  cluster: ClusterInfo;
+  self: string;
+  identityKey: Uint8Array;
+  /** Group pubkey → this member's secret share. */
+  shares: ReadonlyMap<PubKey, Uint8Array>;
+  slashing: SlashingGuard;
+  consensusTransport: ConsensusTransport;
+  parSigExTransport: ParSigExTransport;
+  /** Default 1000 ms × round. */
+  roundTimeoutMs?: number;
+  /** A duty expires this many slots after its slot starts (default 3). */
+  deadlineSlots?: number;
+}
+
+export interface CoreNode {
+  components: Components;
+  parSigEx: SignedParSigEx;
+  tracker: Tracker;
+  start(): Promise<void>;
+  stop(): void;
+}
+
+export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
+  const beacon = new BeaconClient({ baseUrl: o.beaconUrl, clock: o.clock });
+  const network = await beacon.networkConfig();
+  const me = o.cluster.members.find((m) => m.peerId === o.self);
+  if (!me) throw new RangeError(`${o.self} is not a member of the cluster`);
+  const deadlineSlots = o.deadlineSlots ?? 3;
+  const deadliner = new Deadliner(o.clock, (d) => slotStartMs(network, d.slot + deadlineSlots));
+  const shares = new Map(o.cluster.validators.map((v) => [v.pubkey, v.publicShares]));
+  const tracker = new Tracker();
+  const parSigEx = new SignedParSigEx({
+    clock: o.clock,
+    transport: o.parSigExTransport,
+    lockHash: o.cluster.lockHash,
+    members: o.cluster.members,
+    self: o.self,
+    identityKey: o.identityKey,
+    onReject: (from, reason) =>
+      tracker.invalidPartial(o.cluster.members.find((m) => m.peerId === from)?.shareIndex ?? 0, reason),
+  });
+  const consensus = new QbftConsensus({
+    clock: o.clock,
+    transport: o.consensusTransport,
+    peers: o.cluster.members.map((m) => m.peerId),
+    self: o.self,
+    ...(o.roundTimeoutMs !== undefined ? { roundTimeoutMs: o.roundTimeoutMs } : {}),
+    isExpired: (d) => slotStartMs(network, d.slot + deadlineSlots) <= o.clock.now(),
+  });
+  const components: Components = {
+    scheduler: new DutyScheduler({
+      clock: o.clock,
+      beacon,
+      network,
+      pubkeys: o.cluster.validators.map((v) => v.pubkey),
+    }),
+    fetcher: new BeaconFetcher(beacon, network),
+    consensus,
+    dutyDB: new MemDutyDB(),
+    signer: new ShareSigner({ network, shareIndex: me.shareIndex, shares: o.shares, slashing: o.slashing }),
+    parSigDB: new MemParSigDB({
+      network,
+      threshold: o.cluster.threshold,
+      publicShare: (pk, idx) => shares.get(pk)?.get(idx),
+      onInvalid: (_duty, _pk, from, reason) => tracker.invalidPartial(from, reason),
+      onValid: (duty, pk, from) => tracker.partial(duty, pk, from),
+    }),
+    parSigEx,
+    sigAgg: new ThresholdSigAgg(o.cluster.threshold),
+    aggSigDB: new MemAggSigDB(),
+    bcast: new BeaconBroadcaster(beacon, network),
+    tracker,
+    deadliner,
+  };
+  wire(components);
+  return {
+    components,
+    parSigEx,
+    tracker,
+    start: () => components.scheduler.start(),
+    stop: () => {
+      components.scheduler.stop();
+      consensus.stop();
+      deadliner.stop();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/** Connects every component's subscriptions (Charon's `core.Wire`): the whole workflow in one block. */
+import type { Deadliner } from "./deadline";
+import type {
+  AggSigDB,
+  Broadcaster,
+  Consensus,
+  DutyDB,
+  Fetcher,
+  ParSigDB,
+  ParSigEx,
+  Scheduler,
+  SigAgg,
+  Signer,
+} from "./interfaces";
+import type { Tracker } from "./tracker";
+import type { Duty } from "./types";
+
+export interface Components {
+  scheduler: Scheduler;
+  fetcher: Fetcher;
+  consensus: Consensus & { expire(duty: Duty): void };
+  dutyDB: DutyDB & { expire(duty: Duty): void };
+  signer: Signer;
+  parSigDB: ParSigDB & { expire(duty: Duty): void };
+  parSigEx: ParSigEx;
+  sigAgg: SigAgg;
+  aggSigDB: AggSigDB & { expire(duty: Duty): void };
+  bcast: Broadcaster;
+  tracker: Tracker;
+  deadliner: Deadliner;
+}
+
+/** Runs an async step; a failure is reported, never thrown into the emitter. */
+const run = (p: Promise<unknown>, onError: (e: unknown) => void) => {
+  p.catch(onError);
+};
+
+export function wire(c: Components): void {
+  const {
+    scheduler,
+    fetcher,
+    consensus,
+    dutyDB,
+    signer,
+    parSigDB,
+    parSigEx,
+    sigAgg,
+    aggSigDB,
+    bcast,
+    tracker,
+  } = c;
+
+  scheduler.subscribeDuties((duty, defs) => {
+    if (!c.deadliner.add(duty)) return;
+    tracker.scheduled(duty, defs);
+    run(fetcher.fetch(duty, defs), (e) => tracker.fetchFailed(duty, e));
+  });
+  fetcher.registerAwaitAggSig((duty, pubkey) => aggSigDB.await(duty, pubkey));
+  fetcher.subscribe((duty, set) => {
+    tracker.fetched(duty);
+    if (duty.type === "randao") run(signer.sign(duty, set), (e) => tracker.signFailed(duty, e));
+    else consensus.propose(duty, set);
+  });
+  consensus.subscribe((duty, set) => {
+    tracker.decided(duty);
+    try {
+      dutyDB.store(duty, set);
+    } catch (e) {
+      return tracker.signFailed(duty, e);
+    }
+    run(signer.sign(duty, set), (e) => tracker.signFailed(duty, e));
+  });
+  signer.subscribe((duty, set) => parSigDB.storeInternal(duty, set));
+  parSigDB.subscribeInternal((duty, set) => parSigEx.broadcast(duty, set));
+  parSigEx.subscribe((duty, set, fromShareIndex) => parSigDB.storeExternal(duty, set, fromShareIndex));
+  parSigDB.subscribeThreshold((duty, pubkey, partials) =>
+    run(sigAgg.aggregate(duty, pubkey, partials), (e) => tracker.aggregationFailed(duty, e)),
+  );
+  sigAgg.subscribe((duty, pubkey, signed) => {
+    tracker.aggregated(duty, pubkey);
+    aggSigDB.store(duty, pubkey, signed);
+    if (duty.type === "randao") return;
+    run(
+      bcast.broadcast(duty, pubkey, signed).then(() => tracker.broadcast(duty, pubkey)),
+      (e) => tracker.bcastFailed(duty, e),
+    );
+  });
+  c.deadliner.subscribe((duty) => {
+    tracker.expire(duty);
+    consensus.expire(duty);
+    dutyDB.expire(duty);
+    parSigDB.expire(duty);
+    aggSigDB.expire(duty);
+  });
+}
