@@ -46,16 +46,77 @@ function u32(...parts: (string | number)[]): number {
   return h.digest().readUInt32LE(0);
 }
 
+/** Spec constants (mainnet preset) of aggregation and the sync committee. */
+export const TARGET_AGGREGATORS_PER_COMMITTEE = 16;
+export const SYNC_COMMITTEE_SIZE = 512;
+export const SYNC_COMMITTEE_SUBNET_COUNT = 4;
+export const SYNC_SUBCOMMITTEE_SIZE = SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
+export const TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE = 16;
+
+/** `bytes_to_uint64(hash(proof)[0:8]) % modulo == 0` (little-endian), shared by both selection rules. */
+function selectedBy(proof: Uint8Array, modulo: number): boolean {
+  const digest = createHash("sha256").update(proof).digest();
+  return digest.readBigUInt64LE(0) % BigInt(modulo) === 0n;
+}
+
+/**
+ * The spec's `is_aggregator`: with `modulo = max(1, committee_length / TARGET_AGGREGATORS_PER_COMMITTEE)`
+ * (integer division), selected iff `bytes_to_uint64(sha256(selection_proof)[0:8]) % modulo == 0`.
+ */
+export function isAggregator(committeeLength: number, selectionProof: Uint8Array): boolean {
+  return selectedBy(
+    selectionProof,
+    Math.max(1, Math.floor(committeeLength / TARGET_AGGREGATORS_PER_COMMITTEE)),
+  );
+}
+
+/**
+ * The spec's `is_sync_committee_aggregator`: modulo
+ * `max(1, SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE)` (8).
+ */
+export function isSyncCommitteeAggregator(selectionProof: Uint8Array): boolean {
+  return selectedBy(
+    selectionProof,
+    Math.max(1, Math.floor(SYNC_SUBCOMMITTEE_SIZE / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE)),
+  );
+}
+
+export interface SimChainOptions {
+  /** EPOCHS_PER_SYNC_COMMITTEE_PERIOD; default 256 (mainnet). Small values suit devnets and tests. */
+  epochsPerSyncCommitteePeriod?: number;
+  /** SHARD_COMMITTEE_PERIOD: epochs a validator must be active before it may exit; default 256. */
+  shardCommitteePeriod?: number;
+}
+
+export interface SyncDuty {
+  pubkey: string;
+  validatorIndex: number;
+  /** Positions held in the sync committee (0…511; a validator may hold several). */
+  positions: number[];
+}
+
 /**
  * The simulated chain's schedule: which validator proposes each slot and when each validator
  * attests. Deterministic (a hash of the slot/epoch and index), not the spec's shuffling: every node
  * asking the simulator gets the same answer, and tests can predict it. One committee per slot.
  */
 export class SimChain {
+  readonly epochsPerSyncCommitteePeriod: number;
+  readonly shardCommitteePeriod: number;
+
   constructor(
     readonly network: NetworkConfig,
     readonly validators: readonly SimValidator[],
+    options: SimChainOptions = {},
   ) {
+    this.epochsPerSyncCommitteePeriod = options.epochsPerSyncCommitteePeriod ?? 256;
+    this.shardCommitteePeriod = options.shardCommitteePeriod ?? 256;
+    if (!Number.isSafeInteger(this.epochsPerSyncCommitteePeriod) || this.epochsPerSyncCommitteePeriod < 1) {
+      throw new RangeError("epochsPerSyncCommitteePeriod must be a positive integer");
+    }
+    if (!Number.isSafeInteger(this.shardCommitteePeriod) || this.shardCommitteePeriod < 0) {
+      throw new RangeError("shardCommitteePeriod must be a non-negative integer");
+    }
     if (validators.length === 0) throw new RangeError("the simulated chain needs at least one validator");
     validators.forEach((v, i) => {
       if (v.index !== i)
@@ -191,5 +252,62 @@ export class SimChain {
   /** The fork name in force at `epoch`. */
   forkNameAt(epoch: number): ForkName {
     return forkAtEpoch(this.network, epoch).name;
+  }
+
+  /** The sync committee period of `epoch`. */
+  syncPeriod(epoch: number): number {
+    return Math.floor(epoch / this.epochsPerSyncCommitteePeriod);
+  }
+
+  /**
+   * The sync committee of `period`: SYNC_COMMITTEE_SIZE (512) validator indices, drawn with
+   * repetition like the spec's `get_next_sync_committee_indices` (so with a small validator set most
+   * validators hold several positions), but by a deterministic hash, not the spec's shuffling.
+   */
+  syncCommittee(period: number): number[] {
+    let c = this.syncCache.get(period);
+    if (!c) {
+      c = Array.from(
+        { length: SYNC_COMMITTEE_SIZE },
+        (_, i) => u32("sync", period, i) % this.validators.length,
+      );
+      if (this.syncCache.size >= 8) this.syncCache.delete(this.syncCache.keys().next().value!);
+      this.syncCache.set(period, c);
+    }
+    return c;
+  }
+
+  private readonly syncCache = new Map<number, number[]>();
+
+  /**
+   * The sync committee that signs at `slot`: the committee of the period of `slot + 1`'s epoch (its
+   * messages go into the next slot's block, as in the validator spec), or none before Altair.
+   */
+  syncCommitteeAtSlot(slot: number): number[] {
+    if (!isForkActive(this.network, "altair", this.epochOf(slot))) return [];
+    return this.syncCommittee(this.syncPeriod(this.epochOf(slot + 1)));
+  }
+
+  /** Positions of validator `index` in the sync committee signing at `slot`. */
+  syncPositions(slot: number, index: number): number[] {
+    const positions: number[] = [];
+    this.syncCommitteeAtSlot(slot).forEach((v, i) => {
+      if (v === index) positions.push(i);
+    });
+    return positions;
+  }
+
+  /** Sync committee duties of the period of `epoch` for the given validators (none before Altair). */
+  syncDuties(epoch: number, indices: Iterable<number>): SyncDuty[] {
+    if (!isForkActive(this.network, "altair", epoch)) return [];
+    const committee = this.syncCommittee(this.syncPeriod(epoch));
+    const duties: SyncDuty[] = [];
+    for (const index of new Set(indices)) {
+      const v = this.validators[index];
+      if (!v) continue;
+      const positions = committee.flatMap((m, i) => (m === index ? [i] : []));
+      if (positions.length > 0) duties.push({ pubkey: v.pubkey, validatorIndex: index, positions });
+    }
+    return duties;
   }
 }

@@ -1,6 +1,88 @@
 import type { SimChain } from "./chain";
 
-export type DutyType = "attester" | "proposer";
+export const DUTY_TYPES = [
+  "attester",
+  "proposer",
+  "aggregator",
+  "sync_message",
+  "sync_contribution",
+] as const;
+export type DutyType = (typeof DUTY_TYPES)[number];
+
+/** A valid selection proof the simulator saw (from a selections endpoint or an aggregate). */
+export interface SelectionRecord {
+  kind: "beacon_committee" | "sync_committee";
+  validatorIndex: number;
+  slot: number;
+  /** Sync subcommittee (sync_committee only). */
+  subcommitteeIndex?: number;
+  selectionProof: string;
+  /** Whether the proof selects the validator as an aggregator. */
+  selected: boolean;
+}
+
+/** A valid `SignedAggregateAndProof` received. */
+export interface AggregateRecord {
+  aggregatorIndex: number;
+  slot: number;
+  committeeIndex: number;
+  dataRoot: string;
+  /** Validator indices whose attestations the aggregate carries. */
+  attesters: number[];
+  selectionProof: string;
+  /** The aggregate attestation's signature. */
+  aggregateSignature: string;
+  /** The SignedAggregateAndProof's signature. */
+  signature: string;
+  fork: string;
+  receivedSlot: number;
+  /** Received within SLOTS_PER_EPOCH slots of its slot (and so would be included). */
+  included: boolean;
+}
+
+/** A valid `SyncCommitteeMessage` received. */
+export interface SyncMessageRecord {
+  validatorIndex: number;
+  slot: number;
+  beaconBlockRoot: string;
+  signature: string;
+  receivedSlot: number;
+  /** For the canonical block root of its slot and received during its slot. */
+  included: boolean;
+}
+
+/** A valid `SignedContributionAndProof` received. */
+export interface ContributionRecord {
+  aggregatorIndex: number;
+  slot: number;
+  subcommitteeIndex: number;
+  beaconBlockRoot: string;
+  /** Positions (0…127) within the subcommittee whose signatures it carries. */
+  positions: number[];
+  selectionProof: string;
+  signature: string;
+  receivedSlot: number;
+  /** For the canonical block root of its slot and received during its slot. */
+  included: boolean;
+}
+
+/** A valid `SignedVoluntaryExit` received. */
+export interface ExitRecord {
+  validatorIndex: number;
+  epoch: number;
+  signature: string;
+  receivedSlot: number;
+}
+
+/** The latest valid builder registration of a validator. */
+export interface RegistrationRecord {
+  validatorIndex: number;
+  pubkey: string;
+  feeRecipient: string;
+  gasLimit: number;
+  timestamp: number;
+  signature: string;
+}
 
 /** A checkpoint as recorded (epoch and `0x`-hex root). */
 export interface CheckpointRecord {
@@ -71,6 +153,9 @@ const emptyStats = (): DutyStats => ({
   slashable: 0,
 });
 
+const allEmpty = () =>
+  Object.fromEntries(DUTY_TYPES.map((d) => [d, emptyStats()])) as Record<DutyType, DutyStats>;
+
 /**
  * `GET /cohort/v1/stats` response body (numbers are JSON numbers, not Beacon-API strings):
  *
@@ -79,9 +164,10 @@ const emptyStats = (): DutyStats => ({
  *   from_slot: number, to_slot: number,      // duty window (inclusive); query ?from_slot=&to_slot=
  *   validators: [{
  *     index: number, pubkey: "0x…",
- *     attester: DutyStats, proposer: DutyStats
+ *     attester: DutyStats, proposer: DutyStats,
+ *     aggregator: DutyStats, sync_message: DutyStats, sync_contribution: DutyStats
  *   }],                                       // only validators with something to report
- *   totals: { attester: DutyStats, proposer: DutyStats },
+ *   totals: { attester, proposer, aggregator, sync_message, sync_contribution: DutyStats },
  *   unattributed_invalid: number,             // invalid submissions naming no known validator
  *   slashings: number
  * }
@@ -95,12 +181,20 @@ const emptyStats = (): DutyStats => ({
  * }
  * ```
  * Submission counters are all-time (not windowed); expected and included are windowed.
+ *
+ * Per duty type, `expected` counts: attester — attester duties; proposer — slots ≥ 1;
+ * sync_message — (validator, slot) pairs with the validator in the slot's sync committee;
+ * aggregator — (validator, slot) pairs for which the simulator has seen a valid selection proof that
+ * selects the validator (from `beacon_committee_selections` or an aggregate), since only the key
+ * holder can compute one; sync_contribution — likewise (validator, slot, subcommittee) triples from
+ * `sync_committee_selections` or contributions. `included` counts distinct such duties whose
+ * message would be included (see the record types' `included`).
  */
 export interface StatsResponse {
   from_slot: number;
   to_slot: number;
-  validators: { index: number; pubkey: string; attester: DutyStats; proposer: DutyStats }[];
-  totals: { attester: DutyStats; proposer: DutyStats };
+  validators: ({ index: number; pubkey: string } & Record<DutyType, DutyStats>)[];
+  totals: Record<DutyType, DutyStats>;
   unattributed_invalid: number;
   slashings: number;
 }
@@ -116,12 +210,23 @@ export class SimRecorder {
   private readonly blocksBySlot = new Map<number, Map<string, BlockRecord>>();
   readonly slashings: SlashableOffence[] = [];
   private readonly counters = new Map<number, Record<DutyType, DutyStats>>();
+  private readonly selectionsByKey = new Map<string, SelectionRecord>();
+  private readonly aggregateList: AggregateRecord[] = [];
+  private readonly syncMessagesByKey = new Map<string, SyncMessageRecord>();
+  private readonly contributionList: ContributionRecord[] = [];
+  private readonly exitsByValidator = new Map<number, ExitRecord>();
+  private readonly registrationsByValidator = new Map<number, RegistrationRecord>();
+  /** Fee recipients from `prepare_beacon_proposer`, by validator index. */
+  readonly feeRecipients = new Map<number, string>();
   unattributedInvalid = 0;
   private readonly listeners = new Set<(event: string, data: unknown) => void>();
 
   constructor(readonly chain: SimChain) {}
 
-  /** Subscribes to `attestation`, `block` and `slashing` events; returns the unsubscribe function. */
+  /**
+   * Subscribes to `attestation`, `block`, `slashing`, `aggregate`, `sync_message`,
+   * `contribution_and_proof` and `voluntary_exit` events; returns the unsubscribe function.
+   */
   subscribe(fn: (event: string, data: unknown) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -134,7 +239,7 @@ export class SimRecorder {
   private counter(index: number, duty: DutyType): DutyStats {
     let c = this.counters.get(index);
     if (!c) {
-      c = { attester: emptyStats(), proposer: emptyStats() };
+      c = allEmpty();
       this.counters.set(index, c);
     }
     return c[duty];
@@ -245,6 +350,102 @@ export class SimRecorder {
     return sameProposer.length > 0 ? "equivocation" : "new";
   }
 
+  /** Records a valid selection proof (idempotent). */
+  recordSelection(record: SelectionRecord): void {
+    const key = `${record.kind}/${record.validatorIndex}/${record.slot}/${record.subcommitteeIndex ?? ""}`;
+    if (!this.selectionsByKey.has(key)) this.selectionsByKey.set(key, record);
+  }
+
+  selections(): SelectionRecord[] {
+    return [...this.selectionsByKey.values()];
+  }
+
+  /** Records a valid aggregate; `known` if the same aggregator already sent this exact message. */
+  recordAggregate(record: AggregateRecord): "new" | "known" {
+    const same = this.aggregateList.find(
+      (a) => a.aggregatorIndex === record.aggregatorIndex && a.signature === record.signature,
+    );
+    if (same) return "known";
+    this.aggregateList.push(record);
+    this.emit("aggregate", record);
+    return "new";
+  }
+
+  aggregates(filter: { slot?: number } = {}): AggregateRecord[] {
+    return this.aggregateList.filter((a) => filter.slot === undefined || a.slot === filter.slot);
+  }
+
+  /** Records a valid sync committee message; `known` if already received (same slot and root). */
+  recordSyncMessage(record: SyncMessageRecord): "new" | "known" {
+    const key = `${record.validatorIndex}/${record.slot}/${record.beaconBlockRoot}`;
+    if (this.syncMessagesByKey.has(key)) return "known";
+    this.syncMessagesByKey.set(key, record);
+    this.emit("sync_message", record);
+    return "new";
+  }
+
+  syncMessages(filter: { slot?: number; validatorIndex?: number } = {}): SyncMessageRecord[] {
+    return [...this.syncMessagesByKey.values()].filter(
+      (m) =>
+        (filter.slot === undefined || m.slot === filter.slot) &&
+        (filter.validatorIndex === undefined || m.validatorIndex === filter.validatorIndex),
+    );
+  }
+
+  /** Records a valid contribution; `known` if the same aggregator already sent this exact message. */
+  recordContribution(record: ContributionRecord): "new" | "known" {
+    const same = this.contributionList.find(
+      (c) => c.aggregatorIndex === record.aggregatorIndex && c.signature === record.signature,
+    );
+    if (same) return "known";
+    this.contributionList.push(record);
+    this.emit("contribution_and_proof", record);
+    return "new";
+  }
+
+  contributions(filter: { slot?: number } = {}): ContributionRecord[] {
+    return this.contributionList.filter((c) => filter.slot === undefined || c.slot === filter.slot);
+  }
+
+  /** Records a valid voluntary exit (the first one per validator counts); `known` after that. */
+  recordExit(record: ExitRecord): "new" | "known" {
+    if (this.exitsByValidator.has(record.validatorIndex)) return "known";
+    this.exitsByValidator.set(record.validatorIndex, record);
+    this.emit("voluntary_exit", record);
+    return "new";
+  }
+
+  exits(): ExitRecord[] {
+    return [...this.exitsByValidator.values()];
+  }
+
+  /** Keeps a validator's builder registration with the highest timestamp. */
+  recordRegistration(record: RegistrationRecord): void {
+    const previous = this.registrationsByValidator.get(record.validatorIndex);
+    if (!previous || record.timestamp >= previous.timestamp) {
+      this.registrationsByValidator.set(record.validatorIndex, record);
+    }
+  }
+
+  registrations(): RegistrationRecord[] {
+    return [...this.registrationsByValidator.values()];
+  }
+
+  /**
+   * Whether validator `index` was seen doing anything in `epoch` (by the epoch of the message's
+   * slot): a validly signed attestation, block, aggregate, sync committee message or contribution.
+   */
+  isLive(index: number, epoch: number): boolean {
+    const inEpoch = (slot: number) => this.chain.epochOf(slot) === epoch;
+    return (
+      [...(this.votes.get(index)?.values() ?? [])].some((a) => inEpoch(a.slot)) ||
+      this.blocks().some((b) => b.proposerIndex === index && inEpoch(b.slot)) ||
+      this.aggregateList.some((a) => a.aggregatorIndex === index && inEpoch(a.slot)) ||
+      this.syncMessages({ validatorIndex: index }).some((m) => inEpoch(m.slot)) ||
+      this.contributionList.some((c) => c.aggregatorIndex === index && inEpoch(c.slot))
+    );
+  }
+
   /** The response of `GET /cohort/v1/stats` for duties in `[fromSlot, toSlot]`. */
   stats(fromSlot: number, toSlot: number): StatsResponse {
     const chain = this.chain;
@@ -253,10 +454,9 @@ export class SimRecorder {
       let e = per.get(i);
       if (!e) {
         const c = this.counters.get(i);
-        e = {
-          attester: { ...(c?.attester ?? emptyStats()), expected: 0, included: 0, slashable: 0 },
-          proposer: { ...(c?.proposer ?? emptyStats()), expected: 0, included: 0, slashable: 0 },
-        };
+        e = Object.fromEntries(
+          DUTY_TYPES.map((d) => [d, { ...(c?.[d] ?? emptyStats()), expected: 0, included: 0, slashable: 0 }]),
+        ) as Record<DutyType, DutyStats>;
         per.set(i, e);
       }
       return e;
@@ -271,7 +471,57 @@ export class SimRecorder {
       for (let slot = Math.max(fromSlot, 1); slot <= toSlot; slot++) {
         entry(chain.proposerIndex(slot)).proposer.expected++;
       }
+      let members: Set<number> | undefined;
+      let membersOf: number[] | undefined;
+      for (let slot = fromSlot; slot <= toSlot; slot++) {
+        const committee = chain.syncCommitteeAtSlot(slot);
+        if (committee !== membersOf) {
+          membersOf = committee;
+          members = new Set(committee);
+        }
+        for (const i of members!) entry(i).sync_message.expected++;
+      }
     }
+    const inWindow = (slot: number) => slot >= fromSlot && slot <= toSlot;
+    for (const s of this.selectionsByKey.values()) {
+      if (!s.selected || !inWindow(s.slot)) continue;
+      entry(s.validatorIndex)[s.kind === "beacon_committee" ? "aggregator" : "sync_contribution"].expected++;
+    }
+    const countDistinct = (
+      items: { index: number; slot: number; key: string; included: boolean }[],
+      duty: DutyType,
+    ) => {
+      const seen = new Set<string>();
+      for (const it of items) {
+        if (!it.included || !inWindow(it.slot) || seen.has(it.key)) continue;
+        seen.add(it.key);
+        entry(it.index)[duty].included++;
+      }
+    };
+    countDistinct(
+      this.aggregateList.map((a) => ({
+        ...a,
+        index: a.aggregatorIndex,
+        key: `${a.aggregatorIndex}/${a.slot}`,
+      })),
+      "aggregator",
+    );
+    countDistinct(
+      this.syncMessages().map((m) => ({
+        ...m,
+        index: m.validatorIndex,
+        key: `${m.validatorIndex}/${m.slot}`,
+      })),
+      "sync_message",
+    );
+    countDistinct(
+      this.contributionList.map((c) => ({
+        ...c,
+        index: c.aggregatorIndex,
+        key: `${c.aggregatorIndex}/${c.slot}/${c.subcommitteeIndex}`,
+      })),
+      "sync_contribution",
+    );
     const includedDuties = new Set<string>();
     for (const a of this.attestations()) {
       if (!a.accepted || a.inclusionSlot === null || a.slot < fromSlot || a.slot > toSlot) continue;
@@ -286,11 +536,11 @@ export class SimRecorder {
     for (const s of this.slashings) {
       entry(s.validatorIndex)[s.kind === "double_proposal" ? "proposer" : "attester"].slashable++;
     }
-    const totals = { attester: emptyStats(), proposer: emptyStats() };
+    const totals = allEmpty();
     const validators = [...per.entries()]
       .sort(([a], [b]) => a - b)
       .map(([index, s]) => {
-        for (const duty of ["attester", "proposer"] as const) {
+        for (const duty of DUTY_TYPES) {
           for (const k of Object.keys(totals[duty]) as (keyof DutyStats)[]) totals[duty][k] += s[duty][k];
         }
         return { index, pubkey: chain.validators[index]?.pubkey ?? "", ...s };

@@ -1,95 +1,38 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import * as eth from "@cohort/eth";
 import { verify } from "@cohort/tbls";
 import { type BeaconBlock, type BlindedBeaconBlock, type electra, type phase0, ssz } from "@lodestar/types";
-import type { SimChain } from "./chain";
-import { type AttestationRecord, SimRecorder } from "./recorder";
+import { aggregationRoutes } from "./aggregation";
+import {
+  type SimChain,
+  SYNC_COMMITTEE_SIZE,
+  SYNC_COMMITTEE_SUBNET_COUNT,
+  TARGET_AGGREGATORS_PER_COMMITTEE,
+  TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
+} from "./chain";
+import {
+  BeaconApiError,
+  bitlistHex,
+  CLOCK_DISPARITY_MS,
+  type Handler,
+  hex,
+  IndexedBeaconApiError,
+  type IndexedFailure,
+  ItemError,
+  parseEpoch,
+  parseUint,
+  Reply,
+  type RouteContext,
+  readJson,
+  STREAMING,
+  send,
+} from "./http";
+import { operationRoutes } from "./operations";
+import { type AttestationRecord, type ExitRecord, SimRecorder } from "./recorder";
+import { rewardRoutes } from "./rewards";
+import { syncRoutes } from "./sync";
 
-/** A Beacon API error, as beacon nodes send it: `{code, message}` with the HTTP status. */
-export class BeaconApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A per-item failure of a pool submission (`IndexedErrorMessage.failures`). */
-export interface IndexedFailure {
-  index: number;
-  message: string;
-}
-
-/** A pool submission with failing items: 400 `{code, message, failures}`. */
-export class IndexedBeaconApiError extends BeaconApiError {
-  constructor(
-    message: string,
-    readonly failures: IndexedFailure[],
-  ) {
-    super(400, message);
-  }
-}
-
-/** A handler's answer with a status other than 200 and/or response headers. */
-class Reply {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {}
-}
-
-/** Returned by a handler that wrote (and keeps writing) the response itself. */
-const STREAMING = Symbol("streaming");
-
-/** A refusal of one submitted item (becomes a `failures` entry or a 400). */
-class ItemError extends Error {}
-
-const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
-const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-  if (body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
-};
-
-/** SSZ `Bitlist` JSON: bits little-endian within bytes, then the length delimiter bit. */
-export function bitlistHex(bits: readonly boolean[]): string {
-  const bytes = new Uint8Array(Math.floor(bits.length / 8) + 1);
-  [...bits, true].forEach((b, i) => {
-    if (b) bytes[i >> 3]! |= 1 << (i & 7);
-  });
-  return hex(bytes);
-}
-
-/** Gossip's MAXIMUM_GOSSIP_CLOCK_DISPARITY: messages up to this early are not "from the future". */
-const CLOCK_DISPARITY_MS = 500;
-
-function parseUint(value: string | null | undefined, what: string): number {
-  if (!value || !/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new BeaconApiError(400, `Invalid ${what}: ${value ?? "missing"}`);
-  }
-  return Number(value);
-}
-
-function parseEpoch(value: string | undefined): number {
-  if (!value || !/^\d+$/.test(value)) throw new BeaconApiError(400, `Invalid epoch: ${value}`);
-  return Number(value);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
-  } catch {
-    throw new BeaconApiError(400, "Invalid JSON body");
-  }
-}
+export { BeaconApiError, bitlistHex, bitvectorHex, IndexedBeaconApiError, type IndexedFailure } from "./http";
 
 /** `/eth/v1/config/spec`: the values a validator client reads, as the Beacon API's strings. */
 export function specResponse(chain: SimChain): Record<string, string> {
@@ -112,6 +55,12 @@ export function specResponse(chain: SimChain): Record<string, string> {
     DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF: hex(eth.DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF),
     DOMAIN_CONTRIBUTION_AND_PROOF: hex(eth.DOMAIN_CONTRIBUTION_AND_PROOF),
     DOMAIN_APPLICATION_BUILDER: hex(eth.DOMAIN_APPLICATION_BUILDER),
+    EPOCHS_PER_SYNC_COMMITTEE_PERIOD: String(chain.epochsPerSyncCommitteePeriod),
+    SYNC_COMMITTEE_SIZE: String(SYNC_COMMITTEE_SIZE),
+    SYNC_COMMITTEE_SUBNET_COUNT: String(SYNC_COMMITTEE_SUBNET_COUNT),
+    TARGET_AGGREGATORS_PER_COMMITTEE: String(TARGET_AGGREGATORS_PER_COMMITTEE),
+    TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE: String(TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE),
+    SHARD_COMMITTEE_PERIOD: String(chain.shardCommitteePeriod),
   };
   for (const fork of n.forks.slice(1)) {
     const name = fork.name.toUpperCase();
@@ -120,13 +69,6 @@ export function specResponse(chain: SimChain): Record<string, string> {
   }
   return spec;
 }
-
-type Handler = (
-  match: RegExpMatchArray,
-  req: IncomingMessage,
-  url: URL,
-  res: ServerResponse,
-) => Promise<unknown> | unknown;
 
 export interface BeaconApiOptions {
   /** Wall clock in unix ms (tests pass a fixed or stepped clock). */
@@ -144,7 +86,9 @@ export type BeaconApiServer = Server & { recorder: SimRecorder };
  * shapes: node status, genesis, spec, forks, validators, duties, attestation data and the
  * attestation pool (signatures verified), block production and publication (randao and block
  * signatures verified), an SSE event stream, and `/cohort/v1/*` for judging a run (stats,
- * slashable offences, recorded attestations and blocks).
+ * slashable offences, recorded attestations and blocks). Further routes live in their modules:
+ * aggregation (`aggregation.ts`), the sync committee (`sync.ts`), liveness, proposer preparation,
+ * builder registration and voluntary exits (`operations.ts`) and rewards (`rewards.ts`).
  */
 export function createBeaconApi(chain: SimChain, options: BeaconApiOptions = {}): BeaconApiServer {
   const now = options.now ?? (() => Date.now());
@@ -605,7 +549,7 @@ export function createBeaconApi(chain: SimChain, options: BeaconApiOptions = {})
       /^\/eth\/v1\/events$/,
       (_m, req, url, res) => {
         const topics = new Set(url.searchParams.getAll("topics").flatMap((t) => t.split(",")));
-        const known = ["head", "block", "attestation", "single_attestation"];
+        const known = ["head", "block", "attestation", "single_attestation", "voluntary_exit"];
         const unknown = [...topics].filter((t) => !known.includes(t));
         if (topics.size === 0 || unknown.length > 0) {
           throw new BeaconApiError(400, `Invalid topics: ${unknown.join(",") || "none given"}`);
@@ -649,6 +593,12 @@ export function createBeaconApi(chain: SimChain, options: BeaconApiOptions = {})
                 ...(electraOn ? { committee_bits: `0x01${"00".repeat(7)}` } : {}),
               });
             }
+          } else if (event === "voluntary_exit" && topics.has("voluntary_exit")) {
+            const x = data as ExitRecord;
+            write("voluntary_exit", {
+              message: { epoch: String(x.epoch), validator_index: String(x.validatorIndex) },
+              signature: x.signature,
+            });
           } else if (event === "block" && topics.has("block")) {
             const b = data as { slot: number; blockRoot: string };
             write("block", { slot: String(b.slot), block: b.blockRoot, execution_optimistic: false });
@@ -714,18 +664,24 @@ export function createBeaconApi(chain: SimChain, options: BeaconApiOptions = {})
     ],
   ];
 
+  const ctx: RouteContext = { chain, recorder, network, now, headSlot, pubkeyOf };
+  routes.push(...aggregationRoutes(ctx), ...syncRoutes(ctx), ...operationRoutes(ctx), ...rewardRoutes(ctx));
+
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     try {
+      let pathMatched = false;
       for (const [method, pattern, handler] of routes) {
         const m = url.pathname.match(pattern);
         if (!m) continue;
-        if (req.method !== method) throw new BeaconApiError(405, `Method ${req.method} not allowed`);
+        pathMatched = true;
+        if (req.method !== method) continue;
         const result = await handler(m, req, url, res);
         if (result === STREAMING) return;
         if (result instanceof Reply) return send(res, result.status, result.body, result.headers);
         return send(res, 200, result);
       }
+      if (pathMatched) throw new BeaconApiError(405, `Method ${req.method} not allowed`);
       throw new BeaconApiError(404, `Route ${req.method} ${url.pathname} not found`);
     } catch (e) {
       if (e instanceof IndexedBeaconApiError) {

@@ -1,10 +1,10 @@
 import type { AddressInfo } from "node:net";
 import type { NetworkConfig } from "@cohort/eth";
-import { SimChain, type SimValidator } from "./chain";
+import { SimChain, type SimChainOptions, type SimValidator } from "./chain";
 import type { SimRecorder } from "./recorder";
 import { type BeaconApiOptions, createBeaconApi } from "./server";
 
-export interface StartBeaconSimOptions extends Omit<BeaconApiOptions, "recorder"> {
+export interface StartBeaconSimOptions extends Omit<BeaconApiOptions, "recorder">, SimChainOptions {
   network: NetworkConfig;
   /** The validator set, e.g. from {@link validatorSet}. */
   validators: readonly SimValidator[];
@@ -32,8 +32,19 @@ export interface RunningBeaconSim {
  * await bn.stop();
  */
 export async function startBeaconSim(options: StartBeaconSimOptions): Promise<RunningBeaconSim> {
-  const { network, validators, port = 0, host = "127.0.0.1", ...apiOptions } = options;
-  const chain = new SimChain(network, validators);
+  const {
+    network,
+    validators,
+    port = 0,
+    host = "127.0.0.1",
+    epochsPerSyncCommitteePeriod,
+    shardCommitteePeriod,
+    ...apiOptions
+  } = options;
+  const chain = new SimChain(network, validators, {
+    ...(epochsPerSyncCommitteePeriod === undefined ? {} : { epochsPerSyncCommitteePeriod }),
+    ...(shardCommitteePeriod === undefined ? {} : { shardCommitteePeriod }),
+  });
   const server = createBeaconApi(chain, apiOptions);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -17,13 +17,15 @@ export const network = devnetConfig({
   forkEpochs: { altair: 0, bellatrix: 0, capella: 0, deneb: 0, electra: 1 },
 });
 
-const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
+export const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 
 /**
  * A running simulator with 2 "cluster" validators (fresh random keys) and 14 fillers, a settable
  * clock, and helpers to sign and submit as any validator.
  */
-export async function simFixture() {
+export async function simFixture(
+  options: { epochsPerSyncCommitteePeriod?: number; shardCommitteePeriod?: number } = {},
+) {
   const clusterKeys = [generateSecretKey(), generateSecretKey()];
   const validators = validatorSet(
     clusterKeys.map((k) => hex(secretToPublicKey(k))),
@@ -36,7 +38,13 @@ export async function simFixture() {
     clock.ms = (network.genesisTime + slot * network.secondsPerSlot) * 1000 + offsetMs;
   };
   at(20);
-  const sim = await startBeaconSim({ network, validators, now: () => clock.ms, statsFromSlot: 0 });
+  const sim = await startBeaconSim({
+    network,
+    validators,
+    now: () => clock.ms,
+    statsFromSlot: 0,
+    ...options,
+  });
   const chain: SimChain = sim.chain;
 
   const request = async (path: string, init?: RequestInit) => {
@@ -97,7 +105,10 @@ export async function simFixture() {
       signature: signData(signer, data),
     };
   };
+  /** Validator `i`'s signature of a signing root, as 0x-hex. */
+  const signRoot = (i: number, root: Uint8Array) => hex(sign(secretKey(i), root));
   return {
+    signRoot,
     sim,
     chain,
     validators,
