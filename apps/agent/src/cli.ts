@@ -1,7 +1,8 @@
 import { ClusterError } from "@cohort/cluster";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { parsePeerOverrides, runAgentUntilSignal } from "./agentRun";
 import { runBeaconSim } from "./beaconSim";
-import { CliError, createCluster } from "./cluster/create";
+import { CliError, createCluster, DEVNET_EIP712_CHAIN_ID } from "./cluster/create";
 import { parseSkip, SKIPPABLE, verifyClusterFile } from "./cluster/verify";
 import { parseInteropRange } from "./interop";
 import { exportSlashing, importSlashing } from "./slashing";
@@ -80,8 +81,13 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command("verify <file>")
     .description("verify every hash and signature of a cluster-lock.json or cluster-definition.json")
     .option("--skip <checks>", `comma-separated checks to skip: ${Object.keys(SKIPPABLE).join(", ")}`)
-    .action(async (file: string, o: { skip?: string }) => {
-      const result = await verifyClusterFile(file, parseSkip(o.skip));
+    .option(
+      "--chain-id <id>",
+      `EIP-712 chain id for a fork version no known network has (locks from \`cluster create --fork-version\` use ${DEVNET_EIP712_CHAIN_ID})`,
+      int("--chain-id"),
+    )
+    .action(async (file: string, o: { skip?: string; chainId?: number }) => {
+      const result = await verifyClusterFile(file, parseSkip(o.skip), { chainId: o.chainId });
       io.out(result.summary);
     });
 
@@ -132,6 +138,47 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         process.once("SIGTERM", stop);
       });
     });
+
+  const agent = program.command("agent").description("run a cluster member");
+  agent
+    .command("run")
+    .description("run this node's share of the cluster's validators (p2p, consensus, signing, monitoring)")
+    .requiredOption(
+      "--data-dir <dir>",
+      "the node's directory (cluster-lock.json, charon-enr-private-key, validator_keys/)",
+    )
+    .requiredOption("--beacon-url <url>", "beacon node API URL")
+    .option("--p2p-listen <host:port>", "p2p listen address (default: this node's ENR ip:tcp)")
+    .option(
+      "--peer <index=host:port>",
+      "override operator <index>'s p2p address (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option("--monitoring-address <host:port>", "/livez, /readyz and /metrics", "127.0.0.1:3620")
+    .option("--log-level <level>", "trace | debug | info | warn | error", "info")
+    .action(
+      async (o: {
+        dataDir: string;
+        beaconUrl: string;
+        p2pListen?: string;
+        peer: string[];
+        monitoringAddress: string;
+        logLevel: string;
+      }) => {
+        await runAgentUntilSignal(
+          {
+            dataDir: o.dataDir,
+            beaconUrl: o.beaconUrl,
+            ...(o.p2pListen ? { p2pListen: o.p2pListen } : {}),
+            peers: parsePeerOverrides(o.peer),
+            monitoringAddress: o.monitoringAddress,
+            logLevel: o.logLevel,
+          },
+          (a) => io.err(`agent ${a.selfIndex} of "${a.clusterName}" running; monitoring ${a.monitoringUrl}`),
+        );
+      },
+    );
 
   program.hook("postAction", () => setCode(0));
   return program;

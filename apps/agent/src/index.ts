@@ -1,3 +1,4 @@
+export * from "./agentRun";
 export * from "./cli";
 export * from "./cluster/create";
 export * from "./cluster/verify";

@@ -156,6 +156,40 @@ describe("cohort cluster create + cohort lock verify", () => {
     expect(r.err).toMatch(expected);
   });
 
+  it("creates a devnet cluster from a fork version; it verifies with the devnet EIP-712 chain id", async () => {
+    const devnet = path.join(dir, "devnet");
+    const created = await cohort(
+      "cluster",
+      "create",
+      "--name",
+      "dev",
+      "--nodes",
+      "3",
+      "--validators",
+      "1",
+      "--fork-version",
+      "0x10000038",
+      "--fee-recipient",
+      FEE,
+      "--withdrawal",
+      WITHDRAWAL,
+      "--out",
+      devnet,
+      "--insecure-keys",
+      "interop:5..5",
+    );
+    expect(created.code).toBe(0);
+    const file = path.join(devnet, "node0", "cluster-lock.json");
+    const ok = await cohort("lock", "verify", file, "--chain-id", "1337");
+    expect(ok.err).toBe("");
+    expect(ok.code).toBe(0);
+    const unknown = await cohort("lock", "verify", file);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/unknown fork version 0x10000038; pass chainId/);
+    const wrong = await cohort("lock", "verify", file, "--chain-id", "1");
+    expect(wrong.err).toMatch(/operators\[0\]\.config_signature/);
+  });
+
   it("refuses an unsafe threshold, a non-empty output directory and a bad address, clearly", async () => {
     const base = [
       "cluster",

@@ -45,6 +45,8 @@ export interface BeaconClientOptions {
   clock: Clock;
   /** Per-request timeout, default 5 s. */
   timeoutMs?: number;
+  /** Observes every request (metrics): path without query, HTTP status or null on a transport error. */
+  onRequest?: (info: { method: string; path: string; status: number | null; durationMs: number }) => void;
 }
 
 export class BeaconClient {
@@ -74,6 +76,14 @@ export class BeaconClient {
     const where = `${method} ${scrubUrl(url)}`;
     const abort = new AbortController();
     const cancel = this.options.clock.setTimer(() => abort.abort(), this.timeoutMs);
+    const started = performance.now();
+    const observe = (status: number | null) =>
+      this.options.onRequest?.({
+        method,
+        path: path.split("?")[0]!,
+        status,
+        durationMs: performance.now() - started,
+      });
     let res: Response;
     try {
       res = await fetch(url, {
@@ -89,11 +99,13 @@ export class BeaconClient {
       });
     } catch (cause) {
       cancel();
+      observe(null);
       const why = abort.signal.aborted ? `timed out after ${this.timeoutMs} ms` : (cause as Error).message;
       throw new CoreError("BEACON_API", `${where}: ${why}`, { url: scrubUrl(url) }, { cause });
     }
     try {
       const text = await res.text();
+      observe(res.status);
       if (!res.ok) {
         let message = text;
         try {

@@ -29,6 +29,8 @@ export interface QbftConsensusOptions {
   /** Whether the duty is past its deadline (late messages are dropped). */
   isExpired: (duty: Duty) => boolean;
   onInvalid?: (reason: string, fromPeer: string) => void;
+  /** Observes each decision: the deciding round and the time since this node proposed. */
+  onDecided?: (duty: Duty, round: number, durationMs: number) => void;
 }
 
 export const leaderIndex = (duty: Duty, round: number, nodes: number) =>
@@ -73,12 +75,14 @@ export class QbftConsensus implements Consensus {
     };
     const n = this.o.peers.length;
     const timeout = this.o.roundTimeoutMs ?? 1000;
+    const proposedAt = this.o.clock.now();
     const proc = runQbft<string, string>(
       {
         nodes: n,
         isLeader: (_i, round, process) => leaderIndex(duty, round, n) === process,
         newTimer: (round, onExpire) => ({ cancel: this.o.clock.setTimer(onExpire, round * timeout) }),
-        decide: (_i, value) => {
+        decide: (_i, value, qcommit) => {
+          this.o.onDecided?.(duty, qcommit[0]?.round ?? 0, this.o.clock.now() - proposedAt);
           const decided = decodeValue(value);
           for (const fn of this.listeners) fn(duty, decided);
         },

@@ -4,8 +4,8 @@
  */
 import { MemAggSigDB } from "./aggsigdb";
 import { BeaconBroadcaster } from "./bcast";
-import { BeaconClient } from "./beaconClient";
-import { type ConsensusTransport, QbftConsensus } from "./consensus";
+import { BeaconClient, type BeaconClientOptions } from "./beaconClient";
+import { type ConsensusTransport, QbftConsensus, type QbftConsensusOptions } from "./consensus";
 import { type Clock, Deadliner } from "./deadline";
 import { MemDutyDB } from "./dutydb";
 import { BeaconFetcher } from "./fetcher";
@@ -42,6 +42,12 @@ export interface CoreNodeOptions {
   roundTimeoutMs?: number;
   /** A duty expires this many slots after its slot starts (default 3). */
   deadlineSlots?: number;
+  /** Optional observers (metrics, logs). */
+  observe?: {
+    beaconRequest?: BeaconClientOptions["onRequest"];
+    consensusDecided?: QbftConsensusOptions["onDecided"];
+    consensusInvalid?: QbftConsensusOptions["onInvalid"];
+  };
 }
 
 export interface CoreNode {
@@ -53,7 +59,11 @@ export interface CoreNode {
 }
 
 export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
-  const beacon = new BeaconClient({ baseUrl: o.beaconUrl, clock: o.clock });
+  const beacon = new BeaconClient({
+    baseUrl: o.beaconUrl,
+    clock: o.clock,
+    ...(o.observe?.beaconRequest ? { onRequest: o.observe.beaconRequest } : {}),
+  });
   const network = await beacon.networkConfig();
   const me = o.cluster.members.find((m) => m.peerId === o.self);
   if (!me) throw new RangeError(`${o.self} is not a member of the cluster`);
@@ -78,6 +88,8 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
     self: o.self,
     ...(o.roundTimeoutMs !== undefined ? { roundTimeoutMs: o.roundTimeoutMs } : {}),
     isExpired: (d) => slotStartMs(network, d.slot + deadlineSlots) <= o.clock.now(),
+    ...(o.observe?.consensusDecided ? { onDecided: o.observe.consensusDecided } : {}),
+    ...(o.observe?.consensusInvalid ? { onInvalid: o.observe.consensusInvalid } : {}),
   });
   const components: Components = {
     scheduler: new DutyScheduler({

@@ -52,6 +52,8 @@ export interface CreatedCluster {
 
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 const DEPOSIT_GWEI = 32_000_000_000n;
+/** EIP-712 chain id of operator/creator signatures in a `--fork-version` devnet lock (no deposit contract). */
+export const DEVNET_EIP712_CHAIN_ID = 1337;
 
 /** Charon's default threshold ⌈2n/3⌉, and the safe range [⌊n/2⌋+1, n]. */
 export function resolveThreshold(nodes: number, threshold?: number): number {
@@ -152,7 +154,12 @@ export async function createCluster(opts: CreateClusterOptions): Promise<Created
     forkVersion,
     version: "v1.10.0",
   });
-  const definition = signDefinition(unsigned, { creatorKey: operatorKeys[0], operatorKeys });
+  // A devnet has no deposit chain id: its EIP-712 signatures use DEVNET_EIP712_CHAIN_ID.
+  const definition = signDefinition(unsigned, {
+    creatorKey: operatorKeys[0],
+    operatorKeys,
+    ...(network.depositChainId === undefined && opts.forkVersion ? { chainId: DEVNET_EIP712_CHAIN_ID } : {}),
+  });
 
   const fork = Buffer.from(forkVersion.slice(2), "hex");
   const distributedValidators: DistributedValidator[] = validatorSecrets.map((sk, v) => {

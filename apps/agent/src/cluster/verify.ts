@@ -48,7 +48,11 @@ export interface FileVerification {
  * Verifies a cluster-lock.json or cluster-definition.json (detected from its content). Resolves to
  * a one-line summary, or rejects with a ClusterError naming the first thing that failed.
  */
-export async function verifyClusterFile(file: string, skip: Skippable[] = []): Promise<FileVerification> {
+export async function verifyClusterFile(
+  file: string,
+  skip: Skippable[] = [],
+  { chainId }: { chainId?: number } = {},
+): Promise<FileVerification> {
   const text = await readFile(file, "utf8").catch((cause) => {
     throw new ClusterError("invalid_json", file, `cannot read: ${(cause as Error).message}`);
   });
@@ -58,7 +62,10 @@ export async function verifyClusterFile(file: string, skip: Skippable[] = []): P
   } catch (cause) {
     throw new ClusterError("invalid_json", file, `not JSON: ${(cause as Error).message}`);
   }
-  const options: VerifyLockOptions = Object.fromEntries(skip.map((s) => [SKIPPABLE[s], false]));
+  const options: VerifyLockOptions = {
+    ...Object.fromEntries(skip.map((s) => [SKIPPABLE[s], false])),
+    ...(chainId !== undefined ? { chainId } : {}),
+  };
   const skipped = skip.length ? `; skipped: ${skip.join(", ")}` : "";
   if ("cluster_definition" in json || "distributed_validators" in json) {
     const lock = parseLock(json);

@@ -1,0 +1,476 @@
+/**
+ * `cohort agent run`: one cluster member's long-running process. Checks the beacon node's chain
+ * against the lock, opens slashing protection, decrypts the shares (worker threads), starts the
+ * p2p mesh and the core duty workflow, and serves /livez, /readyz and Prometheus /metrics.
+ */
+
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { clusterNetwork, parseLock, verifyLock } from "@cohort/cluster";
+import {
+  BeaconClient,
+  type Clock,
+  type CoreNode,
+  clusterFromLock,
+  createCoreNode,
+  dutyKey,
+  type LoadNodeOptions,
+  LockLoadError,
+  loadNodeFromDataDir,
+  ParSigExP2PTransport,
+  QbftP2PTransport,
+  systemClock,
+} from "@cohort/core";
+import type { NetworkConfig } from "@cohort/eth";
+import { createLogger, type Logger } from "@cohort/logger";
+import { createNode, type NodeOptions, type P2PNode } from "@cohort/p2p";
+import { quorum } from "@cohort/qbft";
+import { SlashingProtectionDb } from "@cohort/slashing";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { DEVNET_EIP712_CHAIN_ID } from "./cluster/create";
+import { slashingDbPath } from "./slashing";
+
+export type AgentErrorCode =
+  | "BEACON_UNREACHABLE"
+  | "FORK_VERSION_MISMATCH"
+  | "PEER_ADDRESS_MISSING"
+  | "INVALID_OPTION";
+
+export class AgentError extends Error {
+  override readonly name = "AgentError";
+  constructor(
+    readonly code: AgentErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface AgentRunOptions {
+  dataDir: string;
+  beaconUrl: string;
+  /** host:port to listen on for p2p; default the ENR's ip:tcp. */
+  p2pListen?: string;
+  /** Operator index → host:port, overriding the ENR addresses. */
+  peers?: ReadonlyMap<number, string>;
+  /** host:port of the monitoring server (default 127.0.0.1:3620; port 0 = any). */
+  monitoringAddress?: string;
+  logLevel?: string;
+  logger?: Logger;
+  clock?: Clock;
+  /** Tuning of the p2p node (tests). */
+  p2p?: Partial<Omit<NodeOptions, "identityKey" | "peers" | "listen">>;
+  readKeystores?: LoadNodeOptions["readKeystores"];
+}
+
+export type ReadyReason = "beacon_node_down" | "beacon_node_syncing" | "quorum_peers_not_connected";
+
+export interface RunningAgent {
+  /** http://host:port of /livez, /readyz, /metrics. */
+  monitoringUrl: string;
+  /** Actual p2p listen address. */
+  p2pAddress: string;
+  clusterName: string;
+  selfIndex: number;
+  network: NetworkConfig;
+  core: CoreNode;
+  p2p: P2PNode;
+  registry: Registry;
+  readiness(): Promise<{ ready: true } | { ready: false; reason: ReadyReason }>;
+  stop(): Promise<void>;
+}
+
+/** "host:port" → [host, port]; also "[v6]:port". */
+export function parseHostPort(value: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new AgentError("INVALID_OPTION", `${flag} must be host:port (got ${value})`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** `--peer <index>=<host:port>` values → map. */
+export function parsePeerOverrides(values: readonly string[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const v of values) {
+    const m = /^(\d+)=(.+)$/.exec(v);
+    if (!m) throw new AgentError("INVALID_OPTION", `--peer must be <index>=<host:port> (got ${v})`);
+    parseHostPort(m[2]!, "--peer");
+    out.set(Number(m[1]), m[2]!);
+  }
+  return out;
+}
+
+/** Beacon API paths as metric labels: numbers and hex become placeholders (bounded cardinality). */
+const routeLabel = (p: string) => p.replace(/0x[0-9a-fA-F]+/g, "{hex}").replace(/\/\d+(?=\/|$)/g, "/{n}");
+
+export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
+  const clock = o.clock ?? systemClock;
+
+  // 1. The lock and the beacon node's chain must agree before anything else is opened.
+  const lockFile = path.join(o.dataDir, "cluster-lock.json");
+  let lockText: string;
+  try {
+    lockText = await readFile(lockFile, "utf8");
+  } catch (cause) {
+    throw new LockLoadError(
+      "LOCK_NOT_FOUND",
+      `cluster lock not readable at ${lockFile}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  let lockCluster: ReturnType<typeof clusterFromLock>;
+  try {
+    const lock = parseLock(lockText);
+    // Never run on a lock whose hashes, signatures or shares do not check out. Devnet locks (a fork
+    // version no known network has) are signed with DEVNET_EIP712_CHAIN_ID by `cluster create`.
+    const known = clusterNetwork(lock.definition.forkVersion) !== undefined;
+    await verifyLock(lock, known ? {} : { chainId: DEVNET_EIP712_CHAIN_ID });
+    lockCluster = clusterFromLock(lock);
+  } catch (cause) {
+    if (cause instanceof LockLoadError) throw cause;
+    throw new LockLoadError("LOCK_INVALID", `${lockFile}: ${(cause as Error).message}`, { cause });
+  }
+  const log =
+    o.logger ??
+    createLogger({ name: "cohort-agent", level: o.logLevel ?? "info", base: { cluster: lockCluster.name } });
+  const registry = new Registry();
+  registry.setDefaultLabels({ cluster_name: lockCluster.name });
+  const beaconLatency = new Histogram({
+    name: "cohort_beacon_request_duration_seconds",
+    help: "Beacon node API request latency",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const observeBeacon = (i: { method: string; path: string; status: number | null; durationMs: number }) =>
+    beaconLatency.observe(
+      { method: i.method, route: routeLabel(i.path), status: i.status === null ? "error" : String(i.status) },
+      i.durationMs / 1000,
+    );
+
+  let network: NetworkConfig;
+  try {
+    network = await new BeaconClient({
+      baseUrl: o.beaconUrl,
+      clock,
+      onRequest: observeBeacon,
+    }).networkConfig();
+  } catch (cause) {
+    throw new AgentError(
+      "BEACON_UNREACHABLE",
+      `cannot read the chain from the beacon node: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+  if (network.genesisForkVersion.toLowerCase() !== lockCluster.forkVersion.toLowerCase())
+    throw new AgentError(
+      "FORK_VERSION_MISMATCH",
+      `the beacon node at ${new URL(o.beaconUrl).host} is on a chain with genesis fork version ${network.genesisForkVersion}, ` +
+        `but cluster "${lockCluster.name}" (${lockFile}) is for fork version ${lockCluster.forkVersion}: refusing to run`,
+    );
+
+  // 2. Keys (decrypted on worker threads) and the member we are.
+  const node = await loadNodeFromDataDir(
+    o.dataDir,
+    o.readKeystores ? { readKeystores: o.readKeystores } : {},
+  );
+  const self = node.self;
+  const logger = log.child({ peer: self.peerId });
+  const peerName = (index: number) => node.peers[index]?.peerId ?? `index:${index}`;
+  const peerConfigs = node.peers.map((p) => {
+    const address = o.peers?.get(p.index) ?? p.address;
+    if (!address)
+      throw new AgentError(
+        "PEER_ADDRESS_MISSING",
+        `operator ${p.index}'s ENR has no ip/tcp: give --peer ${p.index}=<host:port>`,
+      );
+    return { index: p.index, publicKey: p.publicKey, address };
+  });
+  for (const idx of o.peers?.keys() ?? [])
+    if (!node.peers[idx])
+      throw new AgentError("INVALID_OPTION", `--peer ${idx}: no operator ${idx} in the lock`);
+  const listen = o.p2pListen ?? o.peers?.get(self.index) ?? self.address;
+  if (!listen)
+    throw new AgentError("PEER_ADDRESS_MISSING", "this node's ENR has no ip/tcp: give --p2p-listen");
+
+  // 3. Metrics.
+  const duties = new Counter({
+    name: "cohort_duty_total",
+    help: "Duties by type and outcome (reason empty on success)",
+    labelNames: ["type", "outcome", "reason"],
+    registers: [registry],
+  });
+  const consensusDuration = new Histogram({
+    name: "cohort_consensus_duration_seconds",
+    help: "Time from this node's proposal to the decision",
+    labelNames: ["type"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8],
+    registers: [registry],
+  });
+  const consensusRound = new Counter({
+    name: "cohort_consensus_decided_total",
+    help: "Consensus decisions by duty type and deciding round",
+    labelNames: ["type", "round"],
+    registers: [registry],
+  });
+  const consensusInvalid = new Counter({
+    name: "cohort_consensus_invalid_total",
+    help: "Consensus messages dropped, by sending peer and reason",
+    labelNames: ["peer", "reason"],
+    registers: [registry],
+  });
+  const partialsReceived = new Counter({
+    name: "cohort_parsigex_received_total",
+    help: "Partial-signature messages received, by peer",
+    labelNames: ["peer"],
+    registers: [registry],
+  });
+  const partialsInvalid = new Counter({
+    name: "cohort_parsigex_invalid_total",
+    help: "Partial-signature messages rejected, by peer and reason",
+    labelNames: ["peer", "reason"],
+    registers: [registry],
+  });
+  const sendFailures = new Counter({
+    name: "cohort_p2p_send_failures_total",
+    help: "Messages that could not be queued for a peer",
+    labelNames: ["peer", "protocol"],
+    registers: [registry],
+  });
+  let p2pRef: P2PNode | undefined;
+  const peerGauge = (
+    name: string,
+    help: string,
+    pick: (s: ReturnType<P2PNode["peers"]>[number]) => number | undefined,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["peer"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of p2pRef?.peers() ?? []) {
+          const v = pick(s);
+          if (v !== undefined) this.set({ peer: peerName(s.index) }, v);
+        }
+      },
+    });
+  peerGauge("cohort_peer_connected", "1 when the outbound stream to the peer is open", (s) =>
+    s.connected ? 1 : 0,
+  );
+  peerGauge("cohort_peer_ping_rtt_seconds", "Last ping round trip to the peer", (s) =>
+    s.rttMs === undefined ? undefined : s.rttMs / 1000,
+  );
+  peerGauge("cohort_peer_clock_offset_seconds", "Estimated peer wall clock minus ours", (s) =>
+    s.clockOffsetMs === undefined ? undefined : s.clockOffsetMs / 1000,
+  );
+
+  // 4. Slashing protection, p2p, core.
+  const slashing = await SlashingProtectionDb.open({
+    path: slashingDbPath(o.dataDir),
+    genesisValidatorsRoot: network.genesisValidatorsRoot,
+    strategy: "complete",
+  });
+  const cleanups: (() => Promise<void> | void)[] = [() => slashing.close()];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (e) {
+        logger.warn({ err: e }, "cleanup failed");
+      }
+    }
+  };
+  try {
+    const p2p = createNode({ ...o.p2p, identityKey: node.identityKey, peers: peerConfigs, listen });
+    p2pRef = p2p;
+    p2p.on("connect", (i) => logger.info({ remote: peerName(i) }, "peer connected"));
+    p2p.on("disconnect", (i) => logger.info({ remote: peerName(i) }, "peer disconnected"));
+    p2p.on("refused", (e) =>
+      logger.warn({ remotePeerId: e.peerId, direction: e.direction }, "refused unknown peer"),
+    );
+    p2p.on("error", (err, i) =>
+      logger.warn({ err: err.message, remote: i === undefined ? undefined : peerName(i) }, "p2p error"),
+    );
+    const onSendFailures = (protocol: string) => (failed: number[]) => {
+      for (const i of failed) sendFailures.inc({ peer: peerName(i), protocol });
+    };
+    const consensusTransport = new QbftP2PTransport({
+      node: p2p,
+      members: node.info.members,
+      lockHash: node.info.lockHash,
+      identityKey: node.identityKey,
+      selfIndex: self.index,
+      onInvalid: (reason, from) => {
+        consensusInvalid.inc({ peer: from, reason });
+        logger.warn({ remote: from, reason }, "consensus message dropped");
+      },
+      onSendFailures: onSendFailures("qbft"),
+    });
+    const parSigExTransport = new ParSigExP2PTransport({
+      node: p2p,
+      members: node.info.members,
+      lockHash: node.info.lockHash,
+      onReceive: (_m, from) => partialsReceived.inc({ peer: from }),
+      onInvalid: (reason, from) => partialsInvalid.inc({ peer: from, reason }),
+      onSendFailures: onSendFailures("parsigex"),
+    });
+    cleanups.push(() => {
+      consensusTransport.close();
+      parSigExTransport.close();
+    });
+    await p2p.start();
+    cleanups.push(() => p2p.stop());
+
+    const core = await createCoreNode({
+      clock,
+      beaconUrl: o.beaconUrl,
+      cluster: node.info,
+      self: self.peerId,
+      identityKey: node.identityKey,
+      shares: node.shares,
+      slashing,
+      consensusTransport,
+      parSigExTransport,
+      observe: {
+        beaconRequest: observeBeacon,
+        consensusDecided: (duty, round, ms) => {
+          consensusRound.inc({ type: duty.type, round: String(round) });
+          consensusDuration.observe({ type: duty.type }, ms / 1000);
+          logger.debug({ duty: dutyKey(duty), round, ms }, "consensus decided");
+        },
+        consensusInvalid: (reason, from) => consensusInvalid.inc({ peer: from, reason }),
+      },
+    });
+    core.tracker.subscribe((outcome) => {
+      duties.inc({
+        type: outcome.duty.type,
+        outcome: outcome.success ? "success" : "failure",
+        reason: outcome.reason ?? "",
+      });
+      const fields = { duty: dutyKey(outcome.duty), reason: outcome.reason, errors: outcome.errors };
+      if (outcome.success) logger.info(fields, "duty succeeded");
+      else logger.warn(fields, "duty failed");
+    });
+    cleanups.push(() => core.stop());
+
+    // 5. Monitoring.
+    const readiness = async (): Promise<{ ready: true } | { ready: false; reason: ReadyReason }> => {
+      const started = performance.now();
+      try {
+        const res = await fetch(`${o.beaconUrl.replace(/\/+$/, "")}/eth/v1/node/syncing`, {
+          signal: AbortSignal.timeout(2000),
+        });
+        observeBeacon({
+          method: "GET",
+          path: "/eth/v1/node/syncing",
+          status: res.status,
+          durationMs: performance.now() - started,
+        });
+        if (!res.ok) return { ready: false, reason: "beacon_node_down" };
+        const body = (await res.json()) as { data?: { is_syncing?: boolean } };
+        if (body.data?.is_syncing) return { ready: false, reason: "beacon_node_syncing" };
+      } catch {
+        observeBeacon({
+          method: "GET",
+          path: "/eth/v1/node/syncing",
+          status: null,
+          durationMs: performance.now() - started,
+        });
+        return { ready: false, reason: "beacon_node_down" };
+      }
+      const n = node.peers.length;
+      const connected = p2p.peers().filter((s) => s.connected).length + 1;
+      if (connected < Math.max(node.info.threshold, quorum(n)))
+        return { ready: false, reason: "quorum_peers_not_connected" };
+      return { ready: true };
+    };
+    const mon = parseHostPort(o.monitoringAddress ?? "127.0.0.1:3620", "--monitoring-address");
+    const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? "/", "http://x");
+      const send = (status: number, body: string, type = "application/json") => {
+        res.writeHead(status, { "content-type": type });
+        res.end(body);
+      };
+      void (async () => {
+        if (url.pathname === "/livez") return send(200, JSON.stringify({ status: "ok" }));
+        if (url.pathname === "/readyz") {
+          const r = await readiness();
+          return r.ready
+            ? send(200, JSON.stringify({ status: "ready" }))
+            : send(503, JSON.stringify({ status: "not_ready", reason: r.reason }));
+        }
+        if (url.pathname === "/metrics") return send(200, await registry.metrics(), registry.contentType);
+        return send(404, JSON.stringify({ error: "not found" }));
+      })().catch((e) => send(500, JSON.stringify({ error: (e as Error).message })));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(mon.port, mon.host, () => resolve());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+
+    await core.start();
+    logger.info(
+      {
+        selfIndex: self.index,
+        p2p: p2p.listenAddress(),
+        monitoring: `${host}:${addr.port}`,
+        validators: node.info.validators.length,
+        threshold: node.info.threshold,
+        network: network.name,
+      },
+      "agent started",
+    );
+    let stopping: Promise<void> | undefined;
+    return {
+      monitoringUrl: `http://${host}:${addr.port}`,
+      p2pAddress: p2p.listenAddress(),
+      clusterName: node.name,
+      selfIndex: self.index,
+      network,
+      core,
+      p2p,
+      registry,
+      readiness,
+      stop: () => {
+        stopping ??= cleanup().then(() => logger.info("agent stopped"));
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** Runs the agent until SIGINT/SIGTERM, then stops cleanly (p2p, core, slashing DB, monitoring). */
+export async function runAgentUntilSignal(o: AgentRunOptions, onStarted?: (a: RunningAgent) => void) {
+  const agent = await startAgent(o);
+  onStarted?.(agent);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void agent.stop().then(resolve, resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
