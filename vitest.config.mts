@@ -17,7 +17,19 @@ export default defineConfig({
           name: "unit",
           sequence: { groupOrder: 0 },
           include: ["{apps,packages,test}/**/*.test.ts"],
-          exclude: ["**/*.int.test.ts", "**/node_modules/**"],
+          exclude: ["**/*.int.test.ts", "**/*.sim.test.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        // Long multi-process scenario runs (`npm run test:sim`): real processes, real time.
+        resolve: shared,
+        test: {
+          name: "sim",
+          sequence: { groupOrder: 2 },
+          include: ["{apps,packages,test}/**/*.sim.test.ts"],
+          exclude: ["**/node_modules/**"],
+          testTimeout: 300_000,
+          fileParallelism: false,
         },
       },
       {

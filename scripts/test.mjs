@@ -50,6 +50,10 @@ const steps = [
       "--reporter=default",
       "--reporter=json",
       `--outputFile.json=${vitestJson}`,
+      // The `sim` project (multi-process scenario runs, minutes) is `npm run test:sim`, not part of this.
+      ...(vitestArgs.some((a) => a.startsWith("--project"))
+        ? []
+        : ["--project", "unit", "--project", "integration"]),
       ...vitestArgs,
     ],
     services: true,

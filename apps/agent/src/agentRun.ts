@@ -12,6 +12,7 @@ import { clusterNetwork, parseLock, verifyLock } from "@cohort/cluster";
 import {
   BeaconClient,
   type Clock,
+  type ConsensusMsg,
   type CoreNode,
   clusterFromLock,
   createCoreNode,
@@ -21,6 +22,7 @@ import {
   loadNodeFromDataDir,
   ParSigExP2PTransport,
   QbftP2PTransport,
+  slotStartMs,
   systemClock,
 } from "@cohort/core";
 import type { NetworkConfig } from "@cohort/eth";
@@ -29,6 +31,7 @@ import { createNode, type NodeOptions, type P2PNode } from "@cohort/p2p";
 import { quorum } from "@cohort/qbft";
 import { SlashingProtectionDb } from "@cohort/slashing";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { type ByzantineMode, byzantineMessaging } from "./byzantine";
 import { DEVNET_EIP712_CHAIN_ID } from "./cluster/create";
 import { slashingDbPath } from "./slashing";
 
@@ -64,6 +67,32 @@ export interface AgentRunOptions {
   /** Tuning of the p2p node (tests). */
   p2p?: Partial<Omit<NodeOptions, "identityKey" | "peers" | "listen">>;
   readKeystores?: LoadNodeOptions["readKeystores"];
+  /** TEST FEATURE ONLY (`cohort simnet`): misbehave on the wire, see ./byzantine.ts. */
+  byzantine?: ByzantineMode;
+}
+
+/**
+ * `GET /cohort/v1/status` of the monitoring server: what this node's tracker saw, for `cohort
+ * simnet` and operators. Operator indices are positions in the lock; slots are duty slots.
+ */
+export interface AgentStatus {
+  selfIndex: number;
+  byzantine: ByzantineMode | null;
+  /** Settled duties (at their deadlines) by type. */
+  outcomes: Record<string, { success: number; failure: number; reasons: Record<string, number> }>;
+  /** type → slot → validators whose signature this node aggregated. */
+  aggregated: Record<string, Record<number, number>>;
+  /**
+   * Submissions to the beacon node: type, slot, ms from the duty's start (slot start; attester and
+   * sync_message +⅓ slot; aggregator and sync_contribution +⅔ slot).
+   */
+  submissions: { type: string; slot: number; latencyMs: number }[];
+  /** operator index → slot → valid partials (one per duty and validator) received from it, own included. */
+  participation: Record<number, Record<number, number>>;
+  /** Operators whose partials or parsigex messages were rejected. */
+  invalidPeers: { index: number; count: number; reasons: string[] }[];
+  /** Operators whose consensus messages were dropped. */
+  consensusInvalidPeers: { index: number; count: number; reasons: string[] }[];
 }
 
 export type ReadyReason = "beacon_node_down" | "beacon_node_syncing" | "quorum_peers_not_connected";
@@ -80,6 +109,7 @@ export interface RunningAgent {
   p2p: P2PNode;
   registry: Registry;
   readiness(): Promise<{ ready: true } | { ready: false; reason: ReadyReason }>;
+  status(): AgentStatus;
   stop(): Promise<void>;
 }
 
@@ -220,6 +250,20 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
     labelNames: ["type", "round"],
     registers: [registry],
   });
+  const submissionLatency = new Histogram({
+    name: "cohort_duty_submission_latency_seconds",
+    help: "Time from a duty's start (slot start, +1/3 or +2/3 slot by type) to the signed submission",
+    labelNames: ["type"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8],
+    registers: [registry],
+  });
+  const consensusInvalidByPeer = new Map<string, { count: number; reasons: Set<string> }>();
+  const noteConsensusInvalid = (peer: string, reason: string) => {
+    const e = consensusInvalidByPeer.get(peer) ?? { count: 0, reasons: new Set<string>() };
+    e.count++;
+    e.reasons.add(reason);
+    consensusInvalidByPeer.set(peer, e);
+  };
   const consensusInvalid = new Counter({
     name: "cohort_consensus_invalid_total",
     help: "Consensus messages dropped, by sending peer and reason",
@@ -303,20 +347,42 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
     const onSendFailures = (protocol: string) => (failed: number[]) => {
       for (const i of failed) sendFailures.inc({ peer: peerName(i), protocol });
     };
+    const equivocation = equivocationDetector();
+    const messaging = o.byzantine
+      ? byzantineMessaging({
+          mode: o.byzantine,
+          node: p2p,
+          members: node.info.members,
+          selfIndex: self.index,
+          lockHash: node.info.lockHash,
+          identityKey: node.identityKey,
+        })
+      : p2p;
+    if (o.byzantine)
+      logger.warn({ mode: o.byzantine }, "BYZANTINE TEST MODE: outgoing p2p traffic is tampered with");
     const consensusTransport = new QbftP2PTransport({
-      node: p2p,
+      node: messaging,
       members: node.info.members,
       lockHash: node.info.lockHash,
       identityKey: node.identityKey,
       selfIndex: self.index,
       onInvalid: (reason, from) => {
         consensusInvalid.inc({ peer: from, reason });
+        noteConsensusInvalid(from, reason);
         logger.warn({ remote: from, reason }, "consensus message dropped");
       },
       onSendFailures: onSendFailures("qbft"),
+      onReceive: (msg) => {
+        for (const source of equivocation.check(msg)) {
+          const peer = node.info.members[source]?.peerId ?? `index:${source}`;
+          consensusInvalid.inc({ peer, reason: "equivocation" });
+          noteConsensusInvalid(peer, "equivocation");
+          logger.warn({ remote: peer, instance: msg.instance }, "consensus equivocation");
+        }
+      },
     });
     const parSigExTransport = new ParSigExP2PTransport({
-      node: p2p,
+      node: messaging,
       members: node.info.members,
       lockHash: node.info.lockHash,
       onReceive: (_m, from) => partialsReceived.inc({ peer: from }),
@@ -347,8 +413,25 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
           consensusDuration.observe({ type: duty.type }, ms / 1000);
           logger.debug({ duty: dutyKey(duty), round, ms }, "consensus decided");
         },
-        consensusInvalid: (reason, from) => consensusInvalid.inc({ peer: from, reason }),
+        consensusInvalid: (reason, from) => {
+          consensusInvalid.inc({ peer: from, reason });
+          noteConsensusInvalid(from, reason);
+        },
       },
+    });
+    const st = observeTracker(core, network, node.info.members, clock, (type, seconds) =>
+      submissionLatency.observe({ type }, seconds),
+    );
+    const indexOfPeer = (peer: string) => node.info.members.findIndex((m) => m.peerId === peer);
+    const status = (): AgentStatus => ({
+      selfIndex: self.index,
+      byzantine: o.byzantine ?? null,
+      ...st.snapshot(),
+      consensusInvalidPeers: [...consensusInvalidByPeer].map(([peer, e]) => ({
+        index: indexOfPeer(peer),
+        count: e.count,
+        reasons: [...e.reasons],
+      })),
     });
     core.tracker.subscribe((outcome) => {
       duties.inc({
@@ -409,6 +492,7 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
             : send(503, JSON.stringify({ status: "not_ready", reason: r.reason }));
         }
         if (url.pathname === "/metrics") return send(200, await registry.metrics(), registry.contentType);
+        if (url.pathname === "/cohort/v1/status") return send(200, JSON.stringify(status()));
         return send(404, JSON.stringify({ error: "not found" }));
       })().catch((e) => send(500, JSON.stringify({ error: (e as Error).message })));
     });
@@ -449,6 +533,7 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
       p2p,
       registry,
       readiness,
+      status,
       stop: () => {
         stopping ??= cleanup().then(() => logger.info("agent stopped"));
         return stopping;
@@ -473,4 +558,123 @@ export async function runAgentUntilSignal(o: AgentRunOptions, onStarted?: (a: Ru
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+/**
+ * Spots QBFT equivocation in what this node receives: two validly signed messages by one member of
+ * the same type, instance and round with different values (outer messages and the justifications
+ * relayed by others). Returns the members newly caught.
+ */
+function equivocationDetector(maxEntries = 50_000) {
+  const seen = new Map<string, string | null>();
+  const caught = new Set<string>();
+  return {
+    check(msg: ConsensusMsg): number[] {
+      const out: number[] = [];
+      for (const m of [msg, ...msg.justification]) {
+        if (m.value === null) continue;
+        const key = `${m.instance}/${m.round}/${m.type}/${m.source}`;
+        const prev = seen.get(key);
+        if (prev === undefined) {
+          if (seen.size >= maxEntries) seen.delete(seen.keys().next().value as string);
+          seen.set(key, m.value);
+        } else if (prev !== m.value && !caught.has(key)) {
+          caught.add(key);
+          out.push(m.source);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** When in its slot a duty starts (the core's scheduler fires it then), as a fraction of the slot. */
+const DUTY_START_FRACTION: Partial<Record<string, number>> = {
+  attester: 1 / 3,
+  sync_message: 1 / 3,
+  aggregator: 2 / 3,
+  sync_contribution: 2 / 3,
+};
+
+/**
+ * Follows the core's tracker (wrapping its instance methods; the core is not changed) for the
+ * status endpoint: aggregations, submissions with their latency, per-operator participation and
+ * invalid partials.
+ */
+function observeTracker(
+  core: CoreNode,
+  network: NetworkConfig,
+  members: readonly { shareIndex: number }[],
+  clock: Clock,
+  onLatency: (type: string, seconds: number) => void,
+) {
+  const t = core.tracker;
+  const opIndex = (share: number) => members.findIndex((m) => m.shareIndex === share);
+  const bump = <K extends string | number>(rec: Record<K, number>, k: K) => {
+    rec[k] = (rec[k] ?? 0) + 1;
+  };
+  const entry = <K extends string | number, V>(rec: Record<K, V>, k: K, init: () => V): V => {
+    if (rec[k] === undefined) rec[k] = init();
+    return rec[k];
+  };
+  const aggregated: Record<string, Record<number, number>> = {};
+  const participation: Record<number, Record<number, number>> = {};
+  const submissions: { type: string; slot: number; latencyMs: number }[] = [];
+  const outcomes: AgentStatus["outcomes"] = {};
+  const seenPartials = new Set<string>();
+  const seenAgg = new Set<string>();
+  const MAX = 20_000;
+
+  const partial = t.partial.bind(t);
+  t.partial = (duty, pubkey, shareIndex) => {
+    partial(duty, pubkey, shareIndex);
+    const key = `${dutyKey(duty)}/${pubkey}/${shareIndex}`;
+    if (seenPartials.has(key) || seenPartials.size > 50 * MAX) return;
+    seenPartials.add(key);
+    bump(
+      entry(participation, opIndex(shareIndex), () => ({})),
+      duty.slot,
+    );
+  };
+  const agg = t.aggregated.bind(t);
+  t.aggregated = (duty, pubkey) => {
+    agg(duty, pubkey);
+    const key = `${dutyKey(duty)}/${pubkey}`;
+    if (seenAgg.has(key) || seenAgg.size > 10 * MAX) return;
+    seenAgg.add(key);
+    bump(
+      entry(aggregated, duty.type, () => ({})),
+      duty.slot,
+    );
+  };
+  const bcast = t.broadcast.bind(t);
+  t.broadcast = (duty, pubkey) => {
+    bcast(duty, pubkey);
+    const start =
+      slotStartMs(network, duty.slot) + (DUTY_START_FRACTION[duty.type] ?? 0) * network.secondsPerSlot * 1000;
+    const ms = clock.now() - start;
+    onLatency(duty.type, ms / 1000);
+    if (submissions.length < MAX) submissions.push({ type: duty.type, slot: duty.slot, latencyMs: ms });
+  };
+  t.subscribe((o) => {
+    const e = entry(outcomes, o.duty.type, () => ({ success: 0, failure: 0, reasons: {} }));
+    if (o.success) e.success++;
+    else {
+      e.failure++;
+      bump(e.reasons, String(o.reason ?? "unknown"));
+    }
+  });
+  return {
+    snapshot: () => ({
+      outcomes,
+      aggregated,
+      submissions,
+      participation,
+      invalidPeers: [...t.invalidPeers()].map(([share, e]) => ({
+        index: opIndex(share),
+        count: e.count,
+        reasons: [...e.reasons],
+      })),
+    }),
+  };
 }

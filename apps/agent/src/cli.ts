@@ -1,10 +1,12 @@
 import { ClusterError } from "@cohort/cluster";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { parsePeerOverrides, runAgentUntilSignal } from "./agentRun";
 import { runBeaconSim } from "./beaconSim";
+import { BYZANTINE_MODES, type ByzantineMode } from "./byzantine";
 import { CliError, createCluster, DEVNET_EIP712_CHAIN_ID } from "./cluster/create";
 import { parseSkip, SKIPPABLE, verifyClusterFile } from "./cluster/verify";
 import { parseInteropRange } from "./interop";
+import { formatSimnetSummary, parseByzantine, parseKill, runSimnet } from "./simnet";
 import { exportSlashing, importSlashing } from "./slashing";
 
 export interface Io {
@@ -157,8 +159,15 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .option("--monitoring-address <host:port>", "/livez, /readyz and /metrics", "127.0.0.1:3620")
     .option("--log-level <level>", "trace | debug | info | warn | error", "info")
+    .addOption(
+      // TEST FEATURE ONLY (hidden): misbehave on the wire for `cohort simnet`; see src/byzantine.ts.
+      new Option("--byzantine <mode>", "TEST ONLY: tamper with outgoing p2p traffic")
+        .choices(BYZANTINE_MODES)
+        .hideHelp(),
+    )
     .action(
       async (o: {
+        byzantine?: ByzantineMode;
         dataDir: string;
         beaconUrl: string;
         p2pListen?: string;
@@ -174,13 +183,60 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
             peers: parsePeerOverrides(o.peer),
             monitoringAddress: o.monitoringAddress,
             logLevel: o.logLevel,
+            ...(o.byzantine ? { byzantine: o.byzantine } : {}),
           },
           (a) => io.err(`agent ${a.selfIndex} of "${a.clusterName}" running; monitoring ${a.monitoringUrl}`),
         );
       },
     );
 
-  program.hook("postAction", () => setCode(0));
+  program
+    .command("simnet")
+    .description(
+      "a local devnet in one command: a cluster, the beacon-node simulator and one agent process per node; " +
+        "optional kills/restarts and byzantine members; prints what was included (exit 0 only if everything was)",
+    )
+    .requiredOption("--nodes <n>", "number of nodes", int("--nodes"))
+    .option("--threshold <t>", "signatures needed (default ⌈2n/3⌉)", int("--threshold"))
+    .requiredOption("--validators <k>", "distributed validators (public interop keys)", int("--validators"))
+    .requiredOption("--slots <s>", "slots to run (judged: the duties of slots [0, s))", int("--slots"))
+    .option("--slot-time <seconds>", "seconds per slot", int("--slot-time"), 2)
+    .option(
+      "--kill <node>@<slot>[:<restart-slot>]",
+      "SIGKILL a node's process at a slot, optionally restart it (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      "--byzantine <node>:<mode>",
+      "make a node misbehave on the wire: silent | bad-partials | wrong-share | equivocate (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option("--genesis-delay <seconds>", "seconds from now to genesis", int("--genesis-delay"), 8)
+    .option("--keep", "keep the temp dir (cluster, agent logs)")
+    .option("--json", "print the summary as JSON (see README)")
+    .action(async (o) => {
+      const summary = await runSimnet({
+        nodes: o.nodes,
+        threshold: o.threshold,
+        validators: o.validators,
+        slots: o.slots,
+        slotTime: o.slotTime,
+        kills: (o.kill as string[]).map(parseKill),
+        byzantine: new Map((o.byzantine as string[]).map(parseByzantine)),
+        genesisDelay: o.genesisDelay,
+        keep: Boolean(o.keep),
+        log: (line) => io.err(line),
+      });
+      if (o.json) io.out(JSON.stringify(summary));
+      else for (const line of formatSimnetSummary(summary)) io.out(line);
+      setCode(summary.ok ? 0 : 1);
+    });
+
+  program.hook("postAction", (_cmd, action) => {
+    if (action.name() !== "simnet") setCode(0);
+  });
   return program;
 }
 
