@@ -1,4 +1,8 @@
-/** Bcast: submits aggregated signatures to the beacon node (attestations to the pool, blocks published). */
+/**
+ * Bcast: submits aggregated signatures to the beacon node (attestations to the pool, blocks
+ * published, SignedAggregateAndProofs via v2 with the fork's `Eth-Consensus-Version` — Electra or
+ * phase0 shape as fetched —, sync committee messages to the pool, SignedContributionAndProofs).
+ */
 import { epochAtSlot, forkAtEpoch, isForkActive, type NetworkConfig } from "@cohort/eth";
 import type { BeaconClient } from "./beaconClient";
 import type { AggSig, Broadcaster } from "./interfaces";
@@ -45,7 +49,21 @@ export class BeaconBroadcaster implements Broadcaster {
         data.fork,
         contents ? { signed_block: signedBlock, kzg_proofs: data.kzgProofs, blobs: data.blobs } : signedBlock,
       );
+    } else if (data.kind === "aggregate_and_proof") {
+      const fork = forkAtEpoch(this.network, epochAtSlot(this.network, duty.slot)).name;
+      await this.beacon.submitAggregateAndProofs(fork, [{ message: data.message, signature }]);
+    } else if (data.kind === "sync_message") {
+      await this.beacon.submitSyncCommitteeMessages([
+        {
+          slot: String(data.slot),
+          beacon_block_root: data.beaconBlockRoot,
+          validator_index: String(data.validatorIndex),
+          signature,
+        },
+      ]);
+    } else if (data.kind === "contribution_and_proof") {
+      await this.beacon.submitContributionAndProofs([{ message: data.message, signature }]);
     }
-    // RANDAO reveals are not broadcast: they feed the proposer fetch through the AggSigDB.
+    // RANDAO reveals and selection proofs are not broadcast: they feed the proposer fetch through the AggSigDB.
   }
 }

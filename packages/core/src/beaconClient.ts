@@ -22,6 +22,11 @@ export interface ProposerDutyJson {
   validator_index: string;
   slot: string;
 }
+export interface SyncDutyJson {
+  pubkey: string;
+  validator_index: string;
+  validator_sync_committee_indices: string[];
+}
 export interface ProduceBlockJson {
   version: string;
   execution_payload_blinded?: boolean;
@@ -221,5 +226,69 @@ export class BeaconClient {
   /** POST /eth/v2/beacon/blocks: `body` is signed block contents (Deneb+) or a signed block. */
   async publishBlock(fork: string, body: unknown): Promise<void> {
     await this.request("POST", "/eth/v2/beacon/blocks", body, { "Eth-Consensus-Version": fork });
+  }
+
+  /** POST /eth/v1/validator/duties/sync/{epoch}: the sync committee duties of the period of `epoch`. */
+  async syncDuties(epoch: number, indices: readonly number[]): Promise<SyncDutyJson[]> {
+    return (
+      await this.request<{ data: SyncDutyJson[] }>(
+        "POST",
+        `/eth/v1/validator/duties/sync/${epoch}`,
+        indices.map(String),
+      )
+    ).data;
+  }
+
+  /** GET /eth/v1/beacon/blocks/{block_id}/root. */
+  async blockRoot(blockId: string | number): Promise<`0x${string}`> {
+    const res = await this.request<{ data: { root: string } }>(
+      "GET",
+      `/eth/v1/beacon/blocks/${blockId}/root`,
+    );
+    return res.data.root.toLowerCase() as `0x${string}`;
+  }
+
+  /** GET /eth/v2/validator/aggregate_attestation: the aggregate `Attestation` JSON for a data root. */
+  async aggregateAttestation(
+    slot: number,
+    attestationDataRoot: string,
+    committeeIndex: number,
+  ): Promise<{ version: string | undefined; data: unknown }> {
+    const res = await this.request<{ version?: string; data: unknown }>(
+      "GET",
+      `/eth/v2/validator/aggregate_attestation?attestation_data_root=${attestationDataRoot}&slot=${slot}&committee_index=${committeeIndex}`,
+    );
+    return { version: res.version, data: res.data };
+  }
+
+  /** POST /eth/v2/validator/aggregate_and_proofs (`SignedAggregateAndProof`s of `fork`). */
+  async submitAggregateAndProofs(fork: string, signed: unknown[]): Promise<void> {
+    await this.request("POST", "/eth/v2/validator/aggregate_and_proofs", signed, {
+      "Eth-Consensus-Version": fork,
+    });
+  }
+
+  /** POST /eth/v1/beacon/pool/sync_committees (`SyncCommitteeMessage`s). */
+  async submitSyncCommitteeMessages(messages: unknown[]): Promise<void> {
+    await this.request("POST", "/eth/v1/beacon/pool/sync_committees", messages);
+  }
+
+  /** GET /eth/v1/validator/sync_committee_contribution: `SyncCommitteeContribution` JSON. */
+  async syncCommitteeContribution(
+    slot: number,
+    subcommitteeIndex: number,
+    beaconBlockRoot: string,
+  ): Promise<unknown> {
+    return (
+      await this.request<{ data: unknown }>(
+        "GET",
+        `/eth/v1/validator/sync_committee_contribution?slot=${slot}&subcommittee_index=${subcommitteeIndex}&beacon_block_root=${beaconBlockRoot}`,
+      )
+    ).data;
+  }
+
+  /** POST /eth/v1/validator/contribution_and_proofs (`SignedContributionAndProof`s). */
+  async submitContributionAndProofs(signed: unknown[]): Promise<void> {
+    await this.request("POST", "/eth/v1/validator/contribution_and_proofs", signed);
   }
 }

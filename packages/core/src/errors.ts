@@ -5,7 +5,15 @@ export type CoreErrorCode =
   | "SLASHING_REFUSED"
   | "UNKNOWN_VALIDATOR"
   | "INVALID_UNSIGNED_DATA"
-  | "AGGREGATION_FAILED";
+  | "AGGREGATION_FAILED"
+  /** aggregator / sync_contribution: the prepare duty's combined selection proof never came. */
+  | "NO_SELECTION_PROOF"
+  /** sync_contribution: the cluster's own sync message (its block root) never came. */
+  | "NO_SYNC_MESSAGE"
+  /** aggregator / sync_contribution: the beacon node has no aggregate / contribution to offer. */
+  | "NO_AGGREGATE"
+  /** aggregator: the cluster's own attestation (its data) never came. */
+  | "NO_ATTESTATION";
 
 /** One error class with a stable `code` and structured details (never secret material). */
 export class CoreError extends Error {

@@ -13,6 +13,7 @@ export * from "./p2pTransport";
 export * from "./parsigdb";
 export * from "./parsigex";
 export * from "./scheduler";
+export * from "./selection";
 export * from "./sigagg";
 export * from "./signer";
 export * from "./signing";

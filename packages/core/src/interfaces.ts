@@ -13,6 +13,11 @@ export interface DutyDefinition {
   committeeIndex?: number;
   committeeLength?: number;
   validatorCommitteeIndex?: number;
+  /**
+   * Sync committee duties only: the validator's positions in the sync committee signing at the
+   * slot (`validator_sync_committee_indices`, 0…SYNC_COMMITTEE_SIZE-1).
+   */
+  syncCommitteeIndices?: readonly number[];
 }
 export type DutyDefinitionSet = ReadonlyMap<PubKey, DutyDefinition>;
 
@@ -37,7 +42,23 @@ export type UnsignedData =
       /** Deneb+ `kzg_proofs` and `blobs` (published alongside the signed block). */
       kzgProofs: unknown[];
       blobs: unknown[];
-    };
+    }
+  /** prepare_aggregator: the beacon committee selection proof of `slot` (DOMAIN_SELECTION_PROOF). */
+  | {
+      kind: "selection";
+      slot: number;
+      validatorIndex: number;
+      committeeIndex: number;
+      committeeLength: number;
+    }
+  /** aggregator: `AggregateAndProof` JSON (Electra-shaped from Electra). */
+  | { kind: "aggregate_and_proof"; message: unknown }
+  /** sync_message: the head block root at `slot` (DOMAIN_SYNC_COMMITTEE). */
+  | { kind: "sync_message"; slot: number; beaconBlockRoot: `0x${string}`; validatorIndex: number }
+  /** prepare_sync_contribution: `SyncAggregatorSelectionData` (DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF). */
+  | { kind: "sync_selection"; slot: number; subcommitteeIndex: number; validatorIndex: number }
+  /** sync_contribution: `ContributionAndProof` JSON. */
+  | { kind: "contribution_and_proof"; message: unknown };
 export type UnsignedDataSet = ReadonlyMap<PubKey, UnsignedData>;
 
 /** One member's partial signature for one validator (its data travels with it). */

@@ -12,6 +12,7 @@ import { BeaconFetcher } from "./fetcher";
 import { MemParSigDB } from "./parsigdb";
 import { type MemberIdentity, type ParSigExTransport, SignedParSigEx } from "./parsigex";
 import { DutyScheduler, slotStartMs } from "./scheduler";
+import { selectionConstantsFromSpec } from "./selection";
 import { ThresholdSigAgg } from "./sigagg";
 import { ShareSigner, type SlashingGuard } from "./signer";
 import { Tracker } from "./tracker";
@@ -42,6 +43,12 @@ export interface CoreNodeOptions {
   roundTimeoutMs?: number;
   /** A duty expires this many slots after its slot starts (default 3). */
   deadlineSlots?: number;
+  /**
+   * Duty families beyond attester/RANDAO/proposer, OFF unless enabled here (so existing callers keep
+   * their behaviour and load): `aggregation` (prepare_aggregator + aggregator), `syncCommittee`
+   * (sync_message, prepare_sync_contribution, sync_contribution).
+   */
+  duties?: { aggregation?: boolean; syncCommittee?: boolean };
   /** Optional observers (metrics, logs). */
   observe?: {
     beaconRequest?: BeaconClientOptions["onRequest"];
@@ -64,7 +71,7 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
     clock: o.clock,
     ...(o.observe?.beaconRequest ? { onRequest: o.observe.beaconRequest } : {}),
   });
-  const network = await beacon.networkConfig();
+  const [network, spec] = await Promise.all([beacon.networkConfig(), beacon.spec()]);
   const me = o.cluster.members.find((m) => m.peerId === o.self);
   if (!me) throw new RangeError(`${o.self} is not a member of the cluster`);
   const deadlineSlots = o.deadlineSlots ?? 3;
@@ -97,8 +104,13 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
       beacon,
       network,
       pubkeys: o.cluster.validators.map((v) => v.pubkey),
+      aggregation: o.duties?.aggregation ?? false,
+      syncCommittee: o.duties?.syncCommittee ?? false,
     }),
-    fetcher: new BeaconFetcher(beacon, network),
+    fetcher: new BeaconFetcher(beacon, network, {
+      clock: o.clock,
+      selection: selectionConstantsFromSpec(spec),
+    }),
     consensus,
     dutyDB: new MemDutyDB(),
     signer: new ShareSigner({ network, shareIndex: me.shareIndex, shares: o.shares, slashing: o.slashing }),

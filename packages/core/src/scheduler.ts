@@ -1,10 +1,14 @@
 /**
- * Scheduler: per epoch, resolves the cluster validators' attester and proposer duties from the
- * beacon node and fires each at its time (attester at 1/3 of the slot, RANDAO and proposer at the
- * slot start) on the injected clock. The next epoch is resolved at each epoch start.
+ * Scheduler: per epoch, resolves the cluster validators' attester, proposer and sync committee
+ * duties from the beacon node and fires each at its time on the injected clock:
+ * - slot start: RANDAO, proposer, prepare_aggregator (per attester), prepare_sync_contribution;
+ * - 1/3 of the slot: attester, sync_message;
+ * - 2/3 of the slot: aggregator (per attester; the fetcher keeps the selected ones), sync_contribution.
+ * The next epoch is resolved at each epoch start. A sync committee signing at slot `s` is the one of
+ * the period of `epoch(s + 1)` (so the last slot of a period already signs for the next one).
  */
-import { epochAtSlot, type NetworkConfig, startSlotOfEpoch } from "@cohort/eth";
-import type { BeaconClient } from "./beaconClient";
+import { epochAtSlot, isForkActive, type NetworkConfig, startSlotOfEpoch } from "@cohort/eth";
+import type { BeaconClient, SyncDutyJson } from "./beaconClient";
 import type { Clock } from "./deadline";
 import type { DutyDefinition, DutyDefinitionSet, Scheduler } from "./interfaces";
 import { type Duty, duty, type PubKey } from "./types";
@@ -14,6 +18,10 @@ export interface DutySchedulerOptions {
   beacon: BeaconClient;
   network: NetworkConfig;
   pubkeys: readonly PubKey[];
+  /** prepare_aggregator + aggregator per attester duty (default true). */
+  aggregation?: boolean;
+  /** sync_message, prepare_sync_contribution, sync_contribution (default true). */
+  syncCommittee?: boolean;
   onError?: (epoch: number, error: unknown) => void;
 }
 
@@ -93,8 +101,13 @@ export class DutyScheduler implements Scheduler {
       bySlot.set(slot, defs);
     }
     const slotMs = this.o.network.secondsPerSlot * 1000;
-    for (const [slot, defs] of bySlot)
-      this.fire(duty(slot, "attester"), defs, slotStartMs(this.o.network, slot) + slotMs / 3);
+    for (const [slot, defs] of bySlot) {
+      const start = slotStartMs(this.o.network, slot);
+      const aggregation = this.o.aggregation ?? true;
+      if (aggregation) this.fire(duty(slot, "prepare_aggregator"), defs, start);
+      this.fire(duty(slot, "attester"), defs, start + slotMs / 3);
+      if (aggregation) this.fire(duty(slot, "aggregator"), defs, start + (2 * slotMs) / 3);
+    }
     for (const d of proposers) {
       const pubkey = byIndex.get(Number(d.validator_index));
       if (!pubkey) continue;
@@ -103,6 +116,62 @@ export class DutyScheduler implements Scheduler {
       const start = slotStartMs(this.o.network, slot);
       this.fire(duty(slot, "randao"), defs, start);
       this.fire(duty(slot, "proposer"), defs, start);
+    }
+    if (this.o.syncCommittee === false) return;
+    try {
+      await this.resolveSync(epoch, byIndex);
+    } catch (e) {
+      // Sync committee duties failing to resolve must not cost the attester and proposer duties.
+      this.o.onError?.(epoch, e);
+    }
+  }
+
+  private readonly syncDutyCache = new Map<number, Promise<SyncDutyJson[]>>();
+
+  private syncDuties(epoch: number, indices: number[]): Promise<SyncDutyJson[]> {
+    if (!isForkActive(this.o.network, "altair", epoch)) return Promise.resolve([]);
+    let p = this.syncDutyCache.get(epoch);
+    if (!p) {
+      p = this.o.beacon.syncDuties(epoch, indices);
+      p.catch(() => this.syncDutyCache.delete(epoch));
+      this.syncDutyCache.set(epoch, p);
+      for (const e of this.syncDutyCache.keys()) if (e < epoch - 2) this.syncDutyCache.delete(e);
+    }
+    return p;
+  }
+
+  /** Sync committee duties of the slots of `epoch` (each slot's committee is the one of `epoch(slot + 1)`). */
+  private async resolveSync(epoch: number, byIndex: ReadonlyMap<number, PubKey>): Promise<void> {
+    const n = this.o.network;
+    const indices = [...byIndex.keys()];
+    const current = await this.syncDuties(epoch, indices);
+    // The last slot signs for the next epoch's period; a node may refuse a period that far ahead
+    // (then the last slot is left out rather than everything).
+    const next = await this.syncDuties(epoch + 1, indices).catch((e) => {
+      this.o.onError?.(epoch + 1, e);
+      return undefined;
+    });
+    const slotMs = n.secondsPerSlot * 1000;
+    const first = startSlotOfEpoch(n, epoch);
+    for (let slot = first; slot < first + n.slotsPerEpoch; slot++) {
+      const duties = epochAtSlot(n, slot + 1) === epoch ? current : next;
+      if (!duties) continue;
+      const defs = new Map<PubKey, DutyDefinition>();
+      for (const d of duties) {
+        const pubkey = byIndex.get(Number(d.validator_index));
+        if (!pubkey || d.validator_sync_committee_indices.length === 0) continue;
+        defs.set(pubkey, {
+          pubkey,
+          validatorIndex: Number(d.validator_index),
+          slot,
+          syncCommitteeIndices: d.validator_sync_committee_indices.map(Number),
+        });
+      }
+      if (defs.size === 0) continue;
+      const start = slotStartMs(n, slot);
+      this.fire(duty(slot, "prepare_sync_contribution"), defs, start);
+      this.fire(duty(slot, "sync_message"), defs, start + slotMs / 3);
+      this.fire(duty(slot, "sync_contribution"), defs, start + (2 * slotMs) / 3);
     }
   }
 

@@ -1,11 +1,19 @@
 /** Signing roots of unsigned data, with the domain of the fork in force at its epoch (via @cohort/eth). */
 import {
+  aggregateAndProofFromJson,
+  aggregateAndProofSigningRoot,
   attestationDataFromJson,
   attestationSigningRoot,
   beaconBlockFromJson,
   blockSigningRoot,
+  contributionAndProofFromJson,
+  contributionAndProofSigningRoot,
+  hexToBytes,
   type NetworkConfig,
   randaoSigningRoot,
+  selectionProofSigningRoot,
+  syncCommitteeMessageSigningRoot,
+  syncCommitteeSelectionProofSigningRoot,
 } from "@cohort/eth";
 import { CoreError } from "./errors";
 import type { UnsignedData } from "./interfaces";
@@ -19,6 +27,19 @@ export function signingRootOf(network: NetworkConfig, data: UnsignedData): Uint8
         return randaoSigningRoot(network, data.epoch);
       case "block":
         return blockSigningRoot(network, beaconBlockFromJson(network, data.block, { fork: data.fork }));
+      case "selection":
+        return selectionProofSigningRoot(network, data.slot);
+      case "aggregate_and_proof":
+        return aggregateAndProofSigningRoot(network, aggregateAndProofFromJson(network, data.message));
+      case "sync_message":
+        return syncCommitteeMessageSigningRoot(network, data.slot, hexToBytes(data.beaconBlockRoot, 32));
+      case "sync_selection":
+        return syncCommitteeSelectionProofSigningRoot(network, {
+          slot: data.slot,
+          subcommitteeIndex: data.subcommitteeIndex,
+        });
+      case "contribution_and_proof":
+        return contributionAndProofSigningRoot(network, contributionAndProofFromJson(data.message));
     }
   } catch (cause) {
     throw new CoreError(

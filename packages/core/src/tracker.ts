@@ -3,7 +3,7 @@
  * reason code when it failed; counts per-peer participation (valid partials per duty and validator)
  * and invalid partials by sender.
  */
-import type { DutyDefinitionSet } from "./interfaces";
+import type { DutyDefinitionSet, UnsignedDataSet } from "./interfaces";
 import type { InvalidPartialReason } from "./parsigdb";
 import { type Duty, dutyKey, type PubKey } from "./types";
 
@@ -14,7 +14,22 @@ export type FailureReason =
   | "slashing_refused"
   | "insufficient_peer_signatures"
   | "aggregation_failed"
-  | "bcast_failed";
+  | "bcast_failed"
+  /** aggregator / sync_contribution: the prepare duty's combined selection proof never came. */
+  | "no_selection_proof"
+  /** aggregator: the cluster's own attestation for the slot never came (nothing to aggregate for). */
+  | "no_attestation"
+  /** sync_contribution: the cluster's own sync message (its block root) never came. */
+  | "no_sync_message"
+  /** aggregator / sync_contribution: the beacon node had no aggregate / contribution to offer. */
+  | "no_aggregate";
+
+const FETCH_REASONS: Readonly<Record<string, FailureReason>> = {
+  NO_SELECTION_PROOF: "no_selection_proof",
+  NO_ATTESTATION: "no_attestation",
+  NO_SYNC_MESSAGE: "no_sync_message",
+  NO_AGGREGATE: "no_aggregate",
+};
 
 export interface DutyOutcome {
   duty: Duty;
@@ -30,6 +45,9 @@ interface DutyState {
   pubkeys: PubKey[];
   fetched: boolean;
   fetchFailed: boolean;
+  fetchReason: FailureReason | null;
+  /** Selective duties (aggregator, sync_contribution): the fetch found no selected validator. */
+  nothingToDo: boolean;
   decided: boolean;
   dutyDbConflict: boolean;
   slashingRefused: boolean;
@@ -41,8 +59,10 @@ interface DutyState {
   errors: string[];
 }
 
-const NEEDS_CONSENSUS = new Set(["attester", "proposer"]);
-const NEEDS_BCAST = new Set(["attester", "proposer"]);
+const NEEDS_CONSENSUS = new Set(["attester", "proposer", "aggregator", "sync_contribution"]);
+const NEEDS_BCAST = new Set(["attester", "proposer", "aggregator", "sync_message", "sync_contribution"]);
+/** Duties the fetcher narrows to the validators a selection proof selects. */
+const SELECTIVE = new Set(["aggregator", "sync_contribution"]);
 
 export class Tracker {
   private readonly duties = new Map<string, DutyState>();
@@ -64,6 +84,8 @@ export class Tracker {
         pubkeys: [],
         fetched: false,
         fetchFailed: false,
+        fetchReason: null,
+        nothingToDo: false,
         decided: false,
         dutyDbConflict: false,
         slashingRefused: false,
@@ -82,12 +104,23 @@ export class Tracker {
   scheduled(duty: Duty, defs: DutyDefinitionSet): void {
     this.state(duty).pubkeys = [...defs.keys()];
   }
-  fetched(duty: Duty): void {
-    this.state(duty).fetched = true;
+  /**
+   * `set`: what was fetched. For aggregator and sync_contribution it holds only the selected
+   * validators: the others are dropped from the duty, and a duty with none is not reported.
+   */
+  fetched(duty: Duty, set?: UnsignedDataSet): void {
+    const s = this.state(duty);
+    s.fetched = true;
+    if (set && SELECTIVE.has(duty.type)) {
+      s.pubkeys = s.pubkeys.filter((p) => set.has(p));
+      if (set.size === 0) s.nothingToDo = true;
+    }
   }
   fetchFailed(duty: Duty, e: unknown): void {
     const s = this.state(duty);
     s.fetchFailed = true;
+    s.nothingToDo = false;
+    s.fetchReason ??= FETCH_REASONS[(e as { code?: string })?.code ?? ""] ?? null;
     s.errors.push(String((e as Error)?.message ?? e));
   }
   decided(duty: Duty): void {
@@ -139,22 +172,25 @@ export class Tracker {
     const s = this.duties.get(key);
     if (!s) return;
     this.duties.delete(key);
-    const success = s.pubkeys.length > 0 && s.pubkeys.every((p) => s.done.has(p));
+    if (s.nothingToDo && !s.fetchFailed) return; // no validator selected: nothing was due
+    const success = !s.fetchFailed && s.pubkeys.length > 0 && s.pubkeys.every((p) => s.done.has(p));
     const reason: FailureReason | null = success
       ? null
-      : s.fetchFailed || !s.fetched
-        ? "fetch_failed"
-        : NEEDS_CONSENSUS.has(duty.type) && !s.decided
-          ? "no_consensus"
-          : s.dutyDbConflict
-            ? "dutydb_conflict"
-            : s.slashingRefused
-              ? "slashing_refused"
-              : s.pubkeys.some((p) => !s.aggregated.has(p)) && !s.aggregationFailed
-                ? "insufficient_peer_signatures"
-                : s.aggregationFailed
-                  ? "aggregation_failed"
-                  : "bcast_failed";
+      : s.fetchReason
+        ? s.fetchReason
+        : s.fetchFailed || !s.fetched
+          ? "fetch_failed"
+          : NEEDS_CONSENSUS.has(duty.type) && !s.decided
+            ? "no_consensus"
+            : s.dutyDbConflict
+              ? "dutydb_conflict"
+              : s.slashingRefused
+                ? "slashing_refused"
+                : s.pubkeys.some((p) => !s.aggregated.has(p)) && !s.aggregationFailed
+                  ? "insufficient_peer_signatures"
+                  : s.aggregationFailed
+                    ? "aggregation_failed"
+                    : "bcast_failed";
     const outcome: DutyOutcome = {
       duty,
       success,

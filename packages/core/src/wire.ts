@@ -30,6 +30,23 @@ export interface Components {
   deadliner: Deadliner;
 }
 
+/**
+ * Duties signed without consensus: their data is deterministic (RANDAO epoch, selection data) or,
+ * for sync messages, taken from the member's own beacon node (Charon's choice, see README).
+ */
+export const WITHOUT_CONSENSUS: ReadonlySet<Duty["type"]> = new Set([
+  "randao",
+  "prepare_aggregator",
+  "prepare_sync_contribution",
+  "sync_message",
+]);
+/** Duties whose group signature is consumed by a later duty (AggSigDB) instead of broadcast. */
+export const NOT_BROADCAST: ReadonlySet<Duty["type"]> = new Set([
+  "randao",
+  "prepare_aggregator",
+  "prepare_sync_contribution",
+]);
+
 /** Runs an async step; a failure is reported, never thrown into the emitter. */
 const run = (p: Promise<unknown>, onError: (e: unknown) => void) => {
   p.catch(onError);
@@ -57,8 +74,9 @@ export function wire(c: Components): void {
   });
   fetcher.registerAwaitAggSig((duty, pubkey) => aggSigDB.await(duty, pubkey));
   fetcher.subscribe((duty, set) => {
-    tracker.fetched(duty);
-    if (duty.type === "randao") run(signer.sign(duty, set), (e) => tracker.signFailed(duty, e));
+    tracker.fetched(duty, set);
+    if (set.size === 0) return; // e.g. no validator selected as an aggregator
+    if (WITHOUT_CONSENSUS.has(duty.type)) run(signer.sign(duty, set), (e) => tracker.signFailed(duty, e));
     else consensus.propose(duty, set);
   });
   consensus.subscribe((duty, set) => {
@@ -79,7 +97,7 @@ export function wire(c: Components): void {
   sigAgg.subscribe((duty, pubkey, signed) => {
     tracker.aggregated(duty, pubkey);
     aggSigDB.store(duty, pubkey, signed);
-    if (duty.type === "randao") return;
+    if (NOT_BROADCAST.has(duty.type)) return;
     run(
       bcast.broadcast(duty, pubkey, signed).then(() => tracker.broadcast(duty, pubkey)),
       (e) => tracker.bcastFailed(duty, e),

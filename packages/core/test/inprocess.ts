@@ -106,6 +106,10 @@ export interface SimnetOptions {
   /** Members (by position) that are never started. */
   offline?: number[];
   speed?: number;
+  /** The simulator's EPOCHS_PER_SYNC_COMMITTEE_PERIOD (its default: 256). */
+  epochsPerSyncCommitteePeriod?: number;
+  /** Passed to every node (`CoreNodeOptions.duties`). */
+  duties?: { aggregation?: boolean; syncCommittee?: boolean };
 }
 
 export interface Simnet {
@@ -145,6 +149,9 @@ export async function startSimnet(o: SimnetOptions = {}): Promise<Simnet> {
     ),
     now: () => clock.now(),
     statsFromSlot: 16,
+    ...(o.epochsPerSyncCommitteePeriod === undefined
+      ? {}
+      : { epochsPerSyncCommitteePeriod: o.epochsPerSyncCommitteePeriod }),
   });
   const consensusHub = new Hub<ConsensusMsg>();
   const parsigHub = new Hub<SignedParSigMsg>();
@@ -177,6 +184,7 @@ export async function startSimnet(o: SimnetOptions = {}): Promise<Simnet> {
         slashing,
         consensusTransport: consensusHub.endpoint(m.peerId),
         parSigExTransport: parsigHub.endpoint(m.peerId),
+        ...(o.duties ? { duties: o.duties } : {}),
       }),
     );
   }
