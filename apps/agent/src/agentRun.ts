@@ -69,6 +69,11 @@ export interface AgentRunOptions {
   readKeystores?: LoadNodeOptions["readKeystores"];
   /** TEST FEATURE ONLY (`cohort simnet`): misbehave on the wire, see ./byzantine.ts. */
   byzantine?: ByzantineMode;
+  /**
+   * Duty families beyond attester/RANDAO/proposer. Both on by default (a validator must perform
+   * them); tests that run several agents in one process may turn them off to stay within CPU.
+   */
+  duties?: { aggregation?: boolean; syncCommittee?: boolean };
 }
 
 /**
@@ -406,6 +411,7 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
       slashing,
       consensusTransport,
       parSigExTransport,
+      duties: { aggregation: o.duties?.aggregation ?? true, syncCommittee: o.duties?.syncCommittee ?? true },
       observe: {
         beaconRequest: observeBeacon,
         consensusDecided: (duty, round, ms) => {

@@ -127,6 +127,9 @@ describe("cohort agent run", () => {
               monitoringAddress: "127.0.0.1:0",
               logger,
               p2p: { pingIntervalMs: 500 },
+              // Four agents share this one process (and 2 CPUs): the aggregation and sync duties
+              // are exercised by packages/core's simnet test and by `npm run test:sim`.
+              duties: { aggregation: false, syncCommittee: false },
             }),
           ),
         )),
