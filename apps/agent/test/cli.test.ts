@@ -5,15 +5,7 @@ import { readKeystores } from "@cohort/eth";
 import { secretToPublicKey } from "@cohort/tbls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBeaconSim } from "../src/beaconSim";
-import { main } from "../src/cli";
-
-/** Runs the CLI in-process; returns its exit code and what it printed. */
-async function cohort(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+import { cohort } from "./cohort";
 
 const FEE = "0x000000000000000000000000000000000000fee0";
 const WITHDRAWAL = "0x0000000000000000000000000000000000dead00";
