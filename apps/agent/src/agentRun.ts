@@ -445,7 +445,12 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
         outcome: outcome.success ? "success" : "failure",
         reason: outcome.reason ?? "",
       });
-      const fields = { duty: dutyKey(outcome.duty), reason: outcome.reason, errors: outcome.errors };
+      const fields = {
+        duty: dutyKey(outcome.duty),
+        reason: outcome.reason,
+        errors: outcome.errors,
+        timingMs: outcome.timing,
+      };
       if (outcome.success) logger.info(fields, "duty succeeded");
       else logger.warn(fields, "duty failed");
     });

@@ -213,7 +213,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       (v: string, prev: string[]) => [...prev, v],
       [] as string[],
     )
-    .option("--genesis-delay <seconds>", "seconds from now to genesis", int("--genesis-delay"), 8)
+    .option("--genesis-delay <seconds>", "seconds from now to genesis", int("--genesis-delay"), 15)
     .option("--keep", "keep the temp dir (cluster, agent logs)")
     .option("--json", "print the summary as JSON (see README)")
     .action(async (o) => {

@@ -41,7 +41,7 @@ export interface SimnetOptions {
   slotTime: number;
   kills?: readonly KillSpec[];
   byzantine?: ReadonlyMap<number, ByzantineMode>;
-  /** Seconds from now to genesis (default 8: agents start and connect before slot 0). */
+  /** Seconds from now to genesis (default 15: agents start and connect before slot 0). */
   genesisDelay?: number;
   /** Slots waited after the last one before judging (default 4: duty deadlines are 3 slots). */
   graceSlots?: number;
@@ -67,6 +67,8 @@ export interface SimnetSummary {
   /** `invalid` by duty type (plus `unattributed`: invalid submissions naming no known validator). */
   invalidByType: Record<SimnetDutyType | "unattributed", number>;
   slashable: number;
+  /** Submissions the beacon node refused for timing only (outside the propagation window): not invalid, not included. */
+  late: number;
   nodes: {
     index: number;
     contributed: number;
@@ -171,7 +173,7 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
     const pubkeys = new Set(created.validatorPubkeys.map((p) => p.toLowerCase()));
     log(`cluster: ${created.threshold}-of-${o.nodes}, ${o.validators} validator(s) in ${dir}`);
 
-    const genesisTime = Math.floor(Date.now() / 1000) + (o.genesisDelay ?? 8);
+    const genesisTime = Math.floor(Date.now() / 1000) + (o.genesisDelay ?? 15);
     const slotMs = o.slotTime * 1000;
     const slotStart = (slot: number) => genesisTime * 1000 + slot * slotMs;
     const network = devnetConfig({
@@ -193,9 +195,9 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
     stopSim = () => bn.stop();
     const invalidSubmissions: SimnetSummary["invalidSubmissions"] = [];
     const count = bn.recorder.countSubmission.bind(bn.recorder);
-    bn.recorder.countSubmission = (validator, duty, valid) => {
-      count(validator, duty, valid);
-      if (!valid && validator !== undefined && validator < o.validators)
+    bn.recorder.countSubmission = (validator, duty, valid, late = false) => {
+      count(validator, duty, valid, late);
+      if (!valid && !late && validator !== undefined && validator < o.validators)
         invalidSubmissions.push({ type: duty, validator, atSlot: bn.chain.slotAt(Date.now()) });
     };
     log(`beacon-sim ${bn.url}; genesis ${new Date(genesisTime * 1000).toISOString()}`);
@@ -219,7 +221,7 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
         "--monitoring-address",
         `127.0.0.1:${monPorts[i]}`,
         "--log-level",
-        "warn",
+        o.keep ? "info" : "warn", // a kept dir is for diagnosis: every duty's stage timings
       ];
       const mode = o.byzantine?.get(i);
       if (mode) args.push("--byzantine", mode);
@@ -376,6 +378,7 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
     const invalid =
       ours.reduce((n, v) => n + SIMNET_DUTY_TYPES.reduce((m, t) => m + v[t].invalid, 0), 0) +
       stats.unattributed_invalid;
+    const late = ours.reduce((n, v) => n + SIMNET_DUTY_TYPES.reduce((m, t) => m + v[t].late, 0), 0);
     const slashable = ours.reduce((n, v) => n + SIMNET_DUTY_TYPES.reduce((m, t) => m + v[t].slashable, 0), 0);
     const nodes = created.nodeDirs.map((_, i) => {
       // What the OTHER members saw of node i (its own view of itself proves nothing).
@@ -422,6 +425,7 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
         unattributed: stats.unattributed_invalid,
       },
       slashable,
+      late,
       nodes,
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
       faulty,
@@ -448,7 +452,7 @@ export function formatSimnetSummary(s: SimnetSummary): string[] {
         "",
     );
   }
-  lines.push(`  invalid ${s.invalid}, slashable ${s.slashable}, slashings ${s.slashings}`);
+  lines.push(`  invalid ${s.invalid}, late ${s.late}, slashable ${s.slashable}, slashings ${s.slashings}`);
   for (const n of s.nodes)
     lines.push(
       `  node ${n.index}: contributed ${n.contributed}` +

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import * as eth from "@cohort/eth";
-import { aggregateSignatures, fastAggregateVerify, verify } from "@cohort/tbls";
+import { aggregateSignatures } from "@cohort/tbls";
 import { type electra, type phase0, ssz } from "@lodestar/types";
 import { isAggregator } from "./chain";
 import {
@@ -18,6 +18,7 @@ import {
   readArray,
   uintField,
 } from "./http";
+import { fastAggregateVerify, verify } from "./verifyCache";
 
 /**
  * Attestation aggregation routes:

@@ -43,6 +43,11 @@ export const STREAMING = Symbol("streaming");
 
 /** A refusal of one submitted item (becomes a `failures` entry or a 400). */
 export class ItemError extends Error {}
+/**
+ * Refused for timing only (outside the gossip propagation window), as a beacon node IGNOREs such a
+ * message rather than rejecting it: counted as `late`, not `invalid`.
+ */
+export class LateItemError extends ItemError {}
 
 export const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
 import * as eth from "@cohort/eth";
-import { verify } from "@cohort/tbls";
 import type { bellatrix, phase0 } from "@lodestar/types";
 import {
   BeaconApiError,
@@ -15,6 +14,7 @@ import {
   readJson,
   uintField,
 } from "./http";
+import { verify } from "./verifyCache";
 
 const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 /** builder-specs: registrations more than 10 s in the future are refused. */

@@ -140,6 +140,8 @@ export interface DutyStats {
   submitted: number;
   valid: number;
   invalid: number;
+  /** Refused for timing only (e.g. a sync contribution after its slot's propagation window). */
+  late: number;
   included: number;
   slashable: number;
 }
@@ -149,6 +151,7 @@ const emptyStats = (): DutyStats => ({
   submitted: 0,
   valid: 0,
   invalid: 0,
+  late: 0,
   included: 0,
   slashable: 0,
 });
@@ -175,7 +178,8 @@ const allEmpty = () =>
  *   expected,   // duties scheduled in [from_slot, to_slot]
  *   submitted,  // submissions attributed to the validator (every POSTed item, duplicates included)
  *   valid,      // of those, accepted (scheduled, well-formed, signature valid)
- *   invalid,    // of those, refused
+ *   invalid,    // of those, refused (malformed, not scheduled, bad signature)
+ *   late,       // of those, refused for timing only (outside the propagation window)
  *   included,   // distinct duties in the window whose attestation would be / block was included
  *   slashable   // slashable offences involving the validator (all time)
  * }
@@ -246,14 +250,15 @@ export class SimRecorder {
   }
 
   /** Counts one submitted item (validator undefined: it named no known validator). */
-  countSubmission(validatorIndex: number | undefined, duty: DutyType, valid: boolean): void {
+  countSubmission(validatorIndex: number | undefined, duty: DutyType, valid: boolean, late = false): void {
     if (validatorIndex === undefined) {
-      if (!valid) this.unattributedInvalid++;
+      if (!valid && !late) this.unattributedInvalid++;
       return;
     }
     const c = this.counter(validatorIndex, duty);
     c.submitted++;
     if (valid) c.valid++;
+    else if (late) c.late++;
     else c.invalid++;
   }
 

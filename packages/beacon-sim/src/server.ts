@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import * as eth from "@cohort/eth";
-import { verify } from "@cohort/tbls";
 import { type BeaconBlock, type BlindedBeaconBlock, type electra, type phase0, ssz } from "@lodestar/types";
 import { aggregationRoutes } from "./aggregation";
 import {
@@ -31,6 +30,7 @@ import { operationRoutes } from "./operations";
 import { type AttestationRecord, type ExitRecord, SimRecorder } from "./recorder";
 import { rewardRoutes } from "./rewards";
 import { syncRoutes } from "./sync";
+import { verify } from "./verifyCache";
 
 export { BeaconApiError, bitlistHex, bitvectorHex, IndexedBeaconApiError, type IndexedFailure } from "./http";
 

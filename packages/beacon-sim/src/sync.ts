@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import * as eth from "@cohort/eth";
-import { aggregateSignatures, fastAggregateVerify, verify } from "@cohort/tbls";
+import { aggregateSignatures } from "@cohort/tbls";
 import { type altair, ssz } from "@lodestar/types";
 import { isSyncCommitteeAggregator, SYNC_COMMITTEE_SUBNET_COUNT, SYNC_SUBCOMMITTEE_SIZE } from "./chain";
 import {
@@ -10,6 +10,7 @@ import {
   eachItem,
   hex,
   ItemError,
+  LateItemError,
   parseEpoch,
   parseUint,
   type Route,
@@ -18,6 +19,7 @@ import {
   readJson,
   uintField,
 } from "./http";
+import { fastAggregateVerify, verify } from "./verifyCache";
 
 const ROOT_RE = /^0x[0-9a-fA-F]{64}$/;
 
@@ -44,7 +46,8 @@ export function syncRoutes(ctx: RouteContext): Route[] {
       throw new ItemError(`slot ${slot} is before altair: there is no sync committee`);
     }
     if (slot > chain.slotAt(now() + CLOCK_DISPARITY_MS)) throw new ItemError(`slot ${slot} is in the future`);
-    if (slot + 1 < headSlot()) throw new ItemError(`slot ${slot} is too old (current slot ${headSlot()})`);
+    if (slot + 1 < headSlot())
+      throw new LateItemError(`slot ${slot} is too old (current slot ${headSlot()})`);
   };
 
   const knownValidator = (index: number) => {
@@ -116,6 +119,7 @@ export function syncRoutes(ctx: RouteContext): Route[] {
   const submitSyncMessage = (item: unknown) => {
     let validator: number | undefined;
     let ok = false;
+    let late = false;
     try {
       const slot = uintField(item, "slot");
       const index = uintField(item, "validator_index");
@@ -147,8 +151,11 @@ export function syncRoutes(ctx: RouteContext): Route[] {
         included: hex(root) === hex(chain.blockRoot(slot)) && receivedSlot <= slot,
       });
       ok = true;
+    } catch (e) {
+      late = e instanceof LateItemError;
+      throw e;
     } finally {
-      recorder.countSubmission(validator, "sync_message", ok);
+      recorder.countSubmission(validator, "sync_message", ok, late);
     }
   };
 
@@ -195,6 +202,7 @@ export function syncRoutes(ctx: RouteContext): Route[] {
   const submitContribution = (item: unknown) => {
     let aggregator: number | undefined;
     let ok = false;
+    let late = false;
     try {
       let signed: altair.SignedContributionAndProof;
       try {
@@ -237,8 +245,11 @@ export function syncRoutes(ctx: RouteContext): Route[] {
         included: hex(c.beaconBlockRoot) === hex(chain.blockRoot(c.slot)) && receivedSlot <= c.slot,
       });
       ok = true;
+    } catch (e) {
+      late = e instanceof LateItemError;
+      throw e;
     } finally {
-      recorder.countSubmission(aggregator, "sync_contribution", ok);
+      recorder.countSubmission(aggregator, "sync_contribution", ok, late);
     }
   };
 

@@ -113,14 +113,26 @@ export class BeaconClient {
       observe(res.status);
       if (!res.ok) {
         let message = text;
+        let failures: { index: number; message: string }[] | undefined;
         try {
-          const parsed = JSON.parse(text) as { message?: string };
+          const parsed = JSON.parse(text) as {
+            message?: string;
+            failures?: { index?: unknown; message?: unknown }[];
+          };
           if (typeof parsed.message === "string") message = parsed.message;
+          // Per-item failures (the Beacon API's pool/validator submission shape): name the first few.
+          if (Array.isArray(parsed.failures) && parsed.failures.length > 0) {
+            failures = parsed.failures.map((f) => ({ index: Number(f.index), message: String(f.message) }));
+            const items = parsed.failures.slice(0, 3).map((f) => `[${String(f.index)}] ${String(f.message)}`);
+            const more = parsed.failures.length > 3 ? ` (+${parsed.failures.length - 3} more)` : "";
+            message = `${message}: ${items.join("; ")}${more}`;
+          }
         } catch {}
         throw new CoreError("BEACON_API", `${where}: ${res.status} ${message}`, {
           url: scrubUrl(url),
           status: res.status,
           message,
+          ...(failures ? { failures } : {}),
         });
       }
       return (text ? JSON.parse(text) : undefined) as T;

@@ -13,7 +13,9 @@ export type CoreErrorCode =
   /** aggregator / sync_contribution: the beacon node has no aggregate / contribution to offer. */
   | "NO_AGGREGATE"
   /** aggregator: the cluster's own attestation (its data) never came. */
-  | "NO_ATTESTATION";
+  | "NO_ATTESTATION"
+  /** bcast: the signed message is ready after the network stopped accepting it (e.g. a late sync contribution). */
+  | "TOO_LATE";
 
 /** One error class with a stable `code` and structured details (never secret material). */
 export class CoreError extends Error {

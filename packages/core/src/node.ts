@@ -77,7 +77,8 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
   const deadlineSlots = o.deadlineSlots ?? 3;
   const deadliner = new Deadliner(o.clock, (d) => slotStartMs(network, d.slot + deadlineSlots));
   const shares = new Map(o.cluster.validators.map((v) => [v.pubkey, v.publicShares]));
-  const tracker = new Tracker();
+  const tracker = new Tracker(() => o.clock.now());
+  tracker.threshold = o.cluster.threshold;
   const parSigEx = new SignedParSigEx({
     clock: o.clock,
     transport: o.parSigExTransport,
@@ -124,7 +125,7 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
     parSigEx,
     sigAgg: new ThresholdSigAgg(o.cluster.threshold),
     aggSigDB: new MemAggSigDB(),
-    bcast: new BeaconBroadcaster(beacon, network),
+    bcast: new BeaconBroadcaster(beacon, network, { now: () => o.clock.now() }),
     tracker,
     deadliner,
   };

@@ -154,6 +154,7 @@ export class QbftP2PTransport implements ConsensusTransport {
   /** instance → digest hex → signature hex (own and verified ones). */
   private readonly sigs = new Map<string, Map<string, string>>();
   private readonly unregister: () => void;
+  private closed = false;
 
   constructor(private readonly o: QbftP2PTransportOptions) {
     if (!o.members[o.selfIndex]) throw new RangeError(`qbft transport: no member at index ${o.selfIndex}`);
@@ -165,10 +166,12 @@ export class QbftP2PTransport implements ConsensusTransport {
   }
 
   close(): void {
+    this.closed = true;
     this.unregister();
   }
 
   broadcast(msg: ConsensusMsg): void {
+    if (this.closed) return; // a round timer can still fire while the agent shuts down
     let wire: WireQbft;
     try {
       wire = {
@@ -322,6 +325,7 @@ function isSignedParSigMsg(x: unknown): x is SignedParSigMsg {
 export class ParSigExP2PTransport implements ParSigExTransport {
   private readonly subscribers: ((msg: SignedParSigMsg, fromPeer: string) => void)[] = [];
   private readonly unregister: () => void;
+  private closed = false;
 
   constructor(private readonly o: ParSigExP2PTransportOptions) {
     this.unregister = o.node.handle(PARSIGEX_PROTOCOL, (from, bytes) => this.receive(from, bytes));
@@ -332,10 +336,12 @@ export class ParSigExP2PTransport implements ParSigExTransport {
   }
 
   close(): void {
+    this.closed = true;
     this.unregister();
   }
 
   broadcast(msg: SignedParSigMsg): void {
+    if (this.closed) return;
     const res = this.o.node.broadcast(PARSIGEX_PROTOCOL, Buffer.from(JSON.stringify(msg)));
     if (res.failed.length > 0) this.o.onSendFailures?.(res.failed.map((f) => f.peerIndex));
   }

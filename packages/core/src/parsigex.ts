@@ -6,28 +6,21 @@
  * assigned to the authenticated sender), the lock hash and the signature, and keep every accepted
  * message with their own receipt time: the participation evidence.
  */
-import { createHash } from "node:crypto";
 import { k1Sign, k1Verify65 } from "@cohort/cluster";
+import {
+  type ParSigMsg as EvidenceParSigMsg,
+  type SignedParSigMsg as EvidenceSignedParSigMsg,
+  parSigMsgDigest,
+} from "@cohort/evidence";
 import type { Clock } from "./deadline";
 import type { ParSig, ParSigEx, ParSigSet, UnsignedData } from "./interfaces";
 import { fromHex, toHex } from "./signing";
 import { type Duty, DutyType, type DutyTypeName, dutyTypeName, duty as makeDuty, type PubKey } from "./types";
 
-export interface ParSigMsg {
-  lockHash: string;
-  slot: number;
-  /** Duty type code (append-only, see `DutyType`). */
-  dutyType: number;
-  shareIndex: number;
-  /** Sender's unix ms. */
-  sentAt: number;
-  partials: { pubkey: PubKey; signingRoot: string; signature: string; data: UnsignedData }[];
-}
-export interface SignedParSigMsg {
-  message: ParSigMsg;
-  /** 65-byte R‖S‖V secp256k1 signature over {@link parSigMsgDigest}, 0x-hex. */
-  signature: string;
-}
+/** The wire message (see `@cohort/evidence`), with the core's typed unsigned data. */
+export type ParSigMsg = EvidenceParSigMsg<UnsignedData>;
+export type SignedParSigMsg = EvidenceSignedParSigMsg<UnsignedData>;
+export { parSigMsgDigest };
 
 /** Delivery between members; `fromPeer` is the authenticated sender (e.g. the libp2p peer id). */
 export interface ParSigExTransport {
@@ -65,27 +58,6 @@ export function checkPeerMap(
       return { accepted: false, reason: "missing_share_idx", peer };
   }
   return { accepted: true, reason: null };
-}
-
-const u64 = (n: number) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
-};
-
-/** sha256("cohort/parsigex/v1" ‖ lockHash ‖ slot ‖ dutyType ‖ shareIndex ‖ sentAt ‖ n ‖ (pubkey ‖ root ‖ sig)* sorted by pubkey). */
-export function parSigMsgDigest(m: ParSigMsg): Uint8Array {
-  const h = createHash("sha256").update("cohort/parsigex/v1");
-  h.update(fromHex(m.lockHash))
-    .update(u64(m.slot))
-    .update(u64(m.dutyType))
-    .update(u64(m.shareIndex))
-    .update(u64(m.sentAt));
-  const sorted = [...m.partials].sort((a, b) => (a.pubkey < b.pubkey ? -1 : a.pubkey > b.pubkey ? 1 : 0));
-  h.update(u64(sorted.length));
-  for (const p of sorted)
-    h.update(fromHex(p.pubkey)).update(fromHex(p.signingRoot)).update(fromHex(p.signature));
-  return new Uint8Array(h.digest());
 }
 
 /** One accepted message as received: what an auditor can verify offline. */
@@ -190,7 +162,7 @@ export class SignedParSigEx implements ParSigEx {
     this.evidenceLog.push({ message: signed, fromPeer, receivedAt });
     const set = new Map<PubKey, ParSig>(
       m.partials.map((p) => [
-        p.pubkey,
+        p.pubkey as PubKey,
         {
           data: p.data,
           signingRoot: fromHex(p.signingRoot),

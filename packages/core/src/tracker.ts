@@ -38,7 +38,14 @@ export interface DutyOutcome {
   /** Error messages collected along the way. */
   errors: string[];
   validators: { pubkey: PubKey; done: boolean; partials: number[] }[];
+  /**
+   * Milliseconds from the duty being scheduled to each stage (first time it happened), so a slow
+   * or failed duty shows where its time went. Absent stages did not happen.
+   */
+  timing: Partial<Record<DutyStage, number>>;
 }
+
+export type DutyStage = "fetched" | "decided" | "signed" | "threshold" | "aggregated" | "broadcast";
 
 interface DutyState {
   duty: Duty;
@@ -57,6 +64,8 @@ interface DutyState {
   done: Set<PubKey>;
   bcastFailed: boolean;
   errors: string[];
+  startedAt: number;
+  timing: Partial<Record<DutyStage, number>>;
 }
 
 const NEEDS_CONSENSUS = new Set(["attester", "proposer", "aggregator", "sync_contribution"]);
@@ -70,6 +79,20 @@ export class Tracker {
   private readonly participationByShare = new Map<number, number>();
   private readonly invalidByShare = new Map<number, { count: number; reasons: Set<string> }>();
   private readonly listeners: ((o: DutyOutcome) => void)[] = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Set by the node: partials needed per validator (for the `threshold` stage time). */
+  threshold: number | undefined;
+
+  private mark(s: DutyState, stage: DutyStage): void {
+    s.timing[stage] ??= Math.max(0, this.now() - s.startedAt);
+  }
+
+  /** The member's own partial signatures for the duty exist (signer done). */
+  signed(duty: Duty): void {
+    this.mark(this.state(duty), "signed");
+  }
 
   subscribe(fn: (o: DutyOutcome) => void): void {
     this.listeners.push(fn);
@@ -95,6 +118,8 @@ export class Tracker {
         done: new Set(),
         bcastFailed: false,
         errors: [],
+        startedAt: this.now(),
+        timing: {},
       };
       this.duties.set(key, s);
     }
@@ -111,6 +136,7 @@ export class Tracker {
   fetched(duty: Duty, set?: UnsignedDataSet): void {
     const s = this.state(duty);
     s.fetched = true;
+    this.mark(s, "fetched");
     if (set && SELECTIVE.has(duty.type)) {
       s.pubkeys = s.pubkeys.filter((p) => set.has(p));
       if (set.size === 0) s.nothingToDo = true;
@@ -124,7 +150,9 @@ export class Tracker {
     s.errors.push(String((e as Error)?.message ?? e));
   }
   decided(duty: Duty): void {
-    this.state(duty).decided = true;
+    const s = this.state(duty);
+    s.decided = true;
+    this.mark(s, "decided");
   }
   signFailed(duty: Duty, e: unknown): void {
     const s = this.state(duty);
@@ -140,6 +168,7 @@ export class Tracker {
       this.participationByShare.set(shareIndex, (this.participationByShare.get(shareIndex) ?? 0) + 1);
     set.add(shareIndex);
     s.partials.set(pubkey, set);
+    if (this.threshold !== undefined && set.size >= this.threshold) this.mark(s, "threshold");
   }
   invalidPartial(shareIndex: number, reason: InvalidPartialReason | string): void {
     const entry = this.invalidByShare.get(shareIndex) ?? { count: 0, reasons: new Set<string>() };
@@ -150,6 +179,7 @@ export class Tracker {
   aggregated(duty: Duty, pubkey: PubKey): void {
     const s = this.state(duty);
     s.aggregated.add(pubkey);
+    this.mark(s, "aggregated");
     if (!NEEDS_BCAST.has(duty.type)) s.done.add(pubkey);
   }
   aggregationFailed(duty: Duty, e: unknown): void {
@@ -158,7 +188,9 @@ export class Tracker {
     s.errors.push(String((e as Error)?.message ?? e));
   }
   broadcast(duty: Duty, pubkey: PubKey): void {
-    this.state(duty).done.add(pubkey);
+    const s = this.state(duty);
+    s.done.add(pubkey);
+    this.mark(s, "broadcast");
   }
   bcastFailed(duty: Duty, e: unknown): void {
     const s = this.state(duty);
@@ -201,6 +233,7 @@ export class Tracker {
         done: s.done.has(p),
         partials: [...(s.partials.get(p) ?? [])].sort(),
       })),
+      timing: s.timing,
     };
     this.results.push(outcome);
     for (const fn of this.listeners) fn(outcome);

@@ -88,7 +88,10 @@ export function wire(c: Components): void {
     }
     run(signer.sign(duty, set), (e) => tracker.signFailed(duty, e));
   });
-  signer.subscribe((duty, set) => parSigDB.storeInternal(duty, set));
+  signer.subscribe((duty, set) => {
+    tracker.signed(duty);
+    parSigDB.storeInternal(duty, set);
+  });
   parSigDB.subscribeInternal((duty, set) => parSigEx.broadcast(duty, set));
   parSigEx.subscribe((duty, set, fromShareIndex) => parSigDB.storeExternal(duty, set, fromShareIndex));
   parSigDB.subscribeThreshold((duty, pubkey, partials) =>
