@@ -226,7 +226,9 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
       const mode = o.byzantine?.get(i);
       if (mode) args.push("--byzantine", mode);
       const out = createWriteStream(path.join(dir, `agent-${i}.log`), { flags: "a" });
-      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+      // Diagnostics: extra node flags for the agents (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+      const nodeArgs = process.env.COHORT_SIMNET_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+      const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["ignore", "pipe", "pipe"] });
       child.stdout?.pipe(out);
       child.stderr?.pipe(out);
       children.set(i, child);

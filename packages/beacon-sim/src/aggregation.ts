@@ -82,6 +82,7 @@ export function aggregationRoutes(ctx: RouteContext): Route[] {
     return { data };
   };
 
+  const aggregateMemo = new Map<string, string>();
   const aggregateAttestation = (url: URL, api: "v1" | "v2") => {
     const rootParam = url.searchParams.get("attestation_data_root");
     if (!rootParam || !/^0x[0-9a-fA-F]{64}$/.test(rootParam)) {
@@ -109,7 +110,15 @@ export function aggregationRoutes(ctx: RouteContext): Route[] {
     }
     const committee = chain.committee(slot);
     const voters = new Set(votes.map((v) => v.validatorIndex));
-    const signature = hex(aggregateSignatures(votes.map((v) => eth.hexToBytes(v.signature, 96))));
+    // Every member of a cluster asks for the same aggregate: aggregate each distinct vote set once.
+    // BLS signatures are deterministic: (slot, data root, voters) fixes the aggregate.
+    const memoKey = `${slot}|${root}|${votes.map((v) => v.validatorIndex).join(",")}`;
+    let signature = aggregateMemo.get(memoKey);
+    if (!signature) {
+      signature = hex(aggregateSignatures(votes.map((v) => eth.hexToBytes(v.signature, 96))));
+      if (aggregateMemo.size >= 4096) aggregateMemo.clear();
+      aggregateMemo.set(memoKey, signature);
+    }
     const first = votes[0]!;
     const fork = chain.forkNameAt(chain.epochOf(slot));
     const electraOn = eth.isForkActive(network, "electra", chain.epochOf(slot));

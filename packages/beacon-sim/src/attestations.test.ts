@@ -248,6 +248,7 @@ describe("stats", () => {
       submitted: 2,
       valid: 2,
       invalid: 0,
+      late: 0,
       included: 1,
       slashable: 0,
     });

@@ -108,6 +108,10 @@ describe("sync committee messages", () => {
       [1, true],
       [2, false],
     ]);
+    // The too-old message is refused for timing only: counted late, not invalid.
+    const stats = (await f.request(`/cohort/v1/stats?from_slot=0&to_slot=${slot}`)).body;
+    const v2 = stats.validators.find((x: { index: number }) => x.index === 2).sync_message;
+    expect(v2).toMatchObject({ late: 1, invalid: 3 }); // wrong key, future, malformed root
   });
 });
 

@@ -159,6 +159,7 @@ export function syncRoutes(ctx: RouteContext): Route[] {
     }
   };
 
+  const contributionMemo = new Map<string, string>();
   const contribution = (url: URL) => {
     const slot = parseUint(url.searchParams.get("slot"), "slot");
     const subcommitteeIndex = parseUint(url.searchParams.get("subcommittee_index"), "subcommittee_index");
@@ -188,13 +189,22 @@ export function syncRoutes(ctx: RouteContext): Route[] {
         `No sync committee messages for root ${root} at slot ${slot} in subcommittee ${subcommitteeIndex}`,
       );
     }
+    const bitsHex = bitvectorHex(bits);
+    // Every member of a cluster asks for the same contribution: aggregate each distinct set once.
+    const memoKey = `${slot}|${subcommitteeIndex}|${root}|${bitsHex}`;
+    let signature = contributionMemo.get(memoKey);
+    if (!signature) {
+      signature = hex(aggregateSignatures(signatures));
+      if (contributionMemo.size >= 4096) contributionMemo.clear();
+      contributionMemo.set(memoKey, signature);
+    }
     return {
       data: {
         slot: String(slot),
         beacon_block_root: root,
         subcommittee_index: String(subcommitteeIndex),
-        aggregation_bits: bitvectorHex(bits),
-        signature: hex(aggregateSignatures(signatures)),
+        aggregation_bits: bitsHex,
+        signature,
       },
     };
   };

@@ -49,11 +49,34 @@ export function k1Recover(digest: Uint8Array, signature: Uint8Array): Uint8Array
   }
 }
 
+type K1Point = ReturnType<typeof secp256k1.ProjectivePoint.fromHex>;
+/**
+ * Decoded public keys by hex: an agent verifies every message of the same few peers, and decoding a
+ * compressed point costs a square root. Bounded; entries are public data.
+ */
+const pointCache = new Map<string, K1Point>();
+function decodePoint(publicKey: Uint8Array): K1Point {
+  const key = Buffer.from(publicKey).toString("hex");
+  let p = pointCache.get(key);
+  if (!p) {
+    p = secp256k1.ProjectivePoint.fromHex(publicKey);
+    if (pointCache.size >= 1024) pointCache.clear();
+    pointCache.set(key, p);
+  }
+  return p;
+}
+
 /** True when the 65-byte signature over `digest` recovers to `publicKey` (compressed or not). */
 export function k1Verify65(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean {
+  if (digest.length !== 32 || signature.length !== SIG_LEN) return false;
+  const v = signature[64] ?? 0;
+  if (v !== 0 && v !== 1 && v !== 27 && v !== 28) return false;
   try {
-    const recovered = k1Recover(digest, signature);
-    return secp256k1.ProjectivePoint.fromHex(publicKey).equals(secp256k1.ProjectivePoint.fromHex(recovered));
+    const sig = secp256k1.Signature.fromCompact(signature.subarray(0, 64)).addRecoveryBit(
+      v >= 27 ? v - 27 : v,
+    );
+    // Compare points directly: no re-encoding and re-decoding of the recovered key.
+    return decodePoint(publicKey).equals(sig.recoverPublicKey(digest));
   } catch {
     return false;
   }

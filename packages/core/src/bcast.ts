@@ -1,7 +1,8 @@
 /**
  * Bcast: submits aggregated signatures to the beacon node (attestations to the pool, blocks
  * published, SignedAggregateAndProofs via v2 with the fork's `Eth-Consensus-Version` — Electra or
- * phase0 shape as fetched —, sync committee messages to the pool, SignedContributionAndProofs).
+ * phase0 shape as fetched —, sync committee messages to the pool, SignedContributionAndProofs,
+ * builder SignedValidatorRegistrationV1s).
  *
  * Pool submissions are batched: signatures aggregated within a few milliseconds of each other (a
  * duty's validators complete together) go to the beacon node in one request, and the Beacon API's
@@ -23,7 +24,7 @@ export function singleBitlist(length: number, position: number): string {
   return toHex(bytes);
 }
 
-type Pool = "attestations" | "aggregates" | "sync_messages" | "contributions";
+type Pool = "attestations" | "aggregates" | "sync_messages" | "contributions" | "registrations";
 
 interface Batch {
   pool: Pool;
@@ -92,6 +93,9 @@ export class BeaconBroadcaster implements Broadcaster {
     } else if (data.kind === "contribution_and_proof") {
       this.checkSyncWindow(duty);
       await this.enqueue("contributions", fork, { message: data.message, signature });
+    } else if (data.kind === "builder_registration") {
+      // The lock's pre-signed registrations and threshold-signed ones alike, one request per batch.
+      await this.enqueue("registrations", fork, { message: data.message, signature });
     }
     // RANDAO reveals and selection proofs are not broadcast: they feed the proposer fetch through the AggSigDB.
   }
@@ -137,6 +141,7 @@ export class BeaconBroadcaster implements Broadcaster {
       if (b.pool === "attestations") await this.beacon.submitAttestations(b.fork, b.items);
       else if (b.pool === "aggregates") await this.beacon.submitAggregateAndProofs(b.fork, b.items);
       else if (b.pool === "sync_messages") await this.beacon.submitSyncCommitteeMessages(b.items);
+      else if (b.pool === "registrations") await this.beacon.submitValidatorRegistrations(b.items);
       else await this.beacon.submitContributionAndProofs(b.items);
       for (const s of b.settle) s.resolve();
     } catch (e) {

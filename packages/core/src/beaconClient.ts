@@ -303,4 +303,27 @@ export class BeaconClient {
   async submitContributionAndProofs(signed: unknown[]): Promise<void> {
     await this.request("POST", "/eth/v1/validator/contribution_and_proofs", signed);
   }
+
+  /** POST /eth/v1/validator/register_validator (`SignedValidatorRegistrationV1`s). */
+  async submitValidatorRegistrations(signed: unknown[]): Promise<void> {
+    await this.request("POST", "/eth/v1/validator/register_validator", signed);
+  }
+
+  /** POST /eth/v1/beacon/pool/voluntary_exits (one `SignedVoluntaryExit`). */
+  async submitVoluntaryExit(signed: unknown): Promise<void> {
+    await this.request("POST", "/eth/v1/beacon/pool/voluntary_exits", signed);
+  }
+
+  /** GET /eth/v1/beacon/states/head/validators?id=…: index, pubkey and status of one validator. */
+  async validator(
+    id: string | number,
+  ): Promise<{ index: number; pubkey: PubKey; status: string } | undefined> {
+    const res = await this.request<{
+      data: { index: string; status: string; validator: { pubkey: string } }[];
+    }>("GET", `/eth/v1/beacon/states/head/validators?id=${encodeURIComponent(String(id))}`);
+    const v = res.data[0];
+    return v
+      ? { index: Number(v.index), pubkey: v.validator.pubkey.toLowerCase() as PubKey, status: v.status }
+      : undefined;
+  }
 }

@@ -21,6 +21,7 @@ import type { BeaconClient } from "./beaconClient";
 import type { Clock } from "./deadline";
 import { CoreError } from "./errors";
 import type { AggSig, DutyDefinition, DutyDefinitionSet, Fetcher, UnsignedData } from "./interfaces";
+import type { BuilderRegistrations } from "./registration";
 import {
   isAggregator,
   isSyncCommitteeAggregator,
@@ -42,6 +43,8 @@ export interface BeaconFetcherOptions {
    * start of slot + 2).
    */
   awaitTimeoutMs?: (duty: Duty) => number;
+  /** builder_registration: what this member proposes per validator (see ./registration.ts). */
+  registrations?: BuilderRegistrations;
 }
 
 /** The first subcommittee a sync committee member sits in (one contribution per validator and slot). */
@@ -295,6 +298,16 @@ export class BeaconFetcher implements Fetcher {
         if (failure !== undefined) {
           for (const fn of this.listeners) fn(duty, set);
           throw failure;
+        }
+        break;
+      }
+      case "builder_registration": {
+        // Nothing to fetch: the lock's registration or a fresh one timestamped at the epoch start.
+        const registrations = this.o.registrations;
+        if (!registrations) throw new Error("fetcher: builder registrations are not configured");
+        for (const pubkey of defs.keys()) {
+          const data = registrations.proposal(duty, pubkey);
+          if (data) set.set(pubkey, data);
         }
         break;
       }

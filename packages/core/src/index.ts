@@ -12,6 +12,7 @@ export * from "./node";
 export * from "./p2pTransport";
 export * from "./parsigdb";
 export * from "./parsigex";
+export * from "./registration";
 export * from "./scheduler";
 export * from "./selection";
 export * from "./sigagg";

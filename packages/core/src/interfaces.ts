@@ -58,7 +58,21 @@ export type UnsignedData =
   /** prepare_sync_contribution: `SyncAggregatorSelectionData` (DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF). */
   | { kind: "sync_selection"; slot: number; subcommitteeIndex: number; validatorIndex: number }
   /** sync_contribution: `ContributionAndProof` JSON. */
-  | { kind: "contribution_and_proof"; message: unknown };
+  | { kind: "contribution_and_proof"; message: unknown }
+  /**
+   * builder_registration: `ValidatorRegistrationV1` JSON (DOMAIN_APPLICATION_BUILDER); `signature`
+   * only on the lock's pre-signed registration (submitted as is, never re-signed).
+   */
+  | {
+      kind: "builder_registration";
+      message: {
+        fee_recipient: `0x${string}`;
+        gas_limit: string;
+        timestamp: string;
+        pubkey: `0x${string}`;
+      };
+      signature?: `0x${string}`;
+    };
 export type UnsignedDataSet = ReadonlyMap<PubKey, UnsignedData>;
 
 /** One member's partial signature for one validator (its data travels with it). */

@@ -10,13 +10,19 @@ import { type Clock, Deadliner } from "./deadline";
 import { MemDutyDB } from "./dutydb";
 import { BeaconFetcher } from "./fetcher";
 import { MemParSigDB } from "./parsigdb";
-import { type MemberIdentity, type ParSigExTransport, SignedParSigEx } from "./parsigex";
+import {
+  type MemberIdentity,
+  type ParSigExTransport,
+  SignedParSigEx,
+  type SignedParSigExOptions,
+} from "./parsigex";
+import { type BuilderRegistrationConfig, BuilderRegistrations } from "./registration";
 import { DutyScheduler, slotStartMs } from "./scheduler";
 import { selectionConstantsFromSpec } from "./selection";
 import { ThresholdSigAgg } from "./sigagg";
 import { ShareSigner, type SlashingGuard } from "./signer";
 import { Tracker } from "./tracker";
-import type { PubKey } from "./types";
+import type { Duty, PubKey } from "./types";
 import { type Components, wire } from "./wire";
 
 /** What a member needs to know of its cluster (from the lock). */
@@ -49,6 +55,13 @@ export interface CoreNodeOptions {
    * (sync_message, prepare_sync_contribution, sync_contribution).
    */
   duties?: { aggregation?: boolean; syncCommittee?: boolean };
+  /**
+   * Builder registrations, OFF unless given: one `builder_registration` duty per epoch (see
+   * ./registration.ts). Its deadline is the end of its epoch, not `deadlineSlots`.
+   */
+  builderRegistration?: BuilderRegistrationConfig;
+  /** Evidence hooks of the partial-signature exchange (journal: persist sent and received messages). */
+  parSigEx?: Pick<SignedParSigExOptions, "beforeSend" | "onSendError" | "onAccept" | "keepEvidence">;
   /** Optional observers (metrics, logs). */
   observe?: {
     beaconRequest?: BeaconClientOptions["onRequest"];
@@ -75,7 +88,15 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
   const me = o.cluster.members.find((m) => m.peerId === o.self);
   if (!me) throw new RangeError(`${o.self} is not a member of the cluster`);
   const deadlineSlots = o.deadlineSlots ?? 3;
-  const deadliner = new Deadliner(o.clock, (d) => slotStartMs(network, d.slot + deadlineSlots));
+  const deadlineMs = (d: Duty) =>
+    slotStartMs(
+      network,
+      d.slot + (d.type === "builder_registration" ? network.slotsPerEpoch : deadlineSlots),
+    );
+  const deadliner = new Deadliner(o.clock, deadlineMs);
+  const registrations = o.builderRegistration
+    ? new BuilderRegistrations(network, o.builderRegistration)
+    : undefined;
   const shares = new Map(o.cluster.validators.map((v) => [v.pubkey, v.publicShares]));
   const tracker = new Tracker(() => o.clock.now());
   tracker.threshold = o.cluster.threshold;
@@ -86,6 +107,7 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
     members: o.cluster.members,
     self: o.self,
     identityKey: o.identityKey,
+    ...o.parSigEx,
     onReject: (from, reason) =>
       tracker.invalidPartial(o.cluster.members.find((m) => m.peerId === from)?.shareIndex ?? 0, reason),
   });
@@ -95,7 +117,7 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
     peers: o.cluster.members.map((m) => m.peerId),
     self: o.self,
     ...(o.roundTimeoutMs !== undefined ? { roundTimeoutMs: o.roundTimeoutMs } : {}),
-    isExpired: (d) => slotStartMs(network, d.slot + deadlineSlots) <= o.clock.now(),
+    isExpired: (d) => deadlineMs(d) <= o.clock.now(),
     ...(o.observe?.consensusDecided ? { onDecided: o.observe.consensusDecided } : {}),
     ...(o.observe?.consensusInvalid ? { onInvalid: o.observe.consensusInvalid } : {}),
   });
@@ -107,10 +129,12 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
       pubkeys: o.cluster.validators.map((v) => v.pubkey),
       aggregation: o.duties?.aggregation ?? false,
       syncCommittee: o.duties?.syncCommittee ?? false,
+      builderRegistration: registrations !== undefined,
     }),
     fetcher: new BeaconFetcher(beacon, network, {
       clock: o.clock,
       selection: selectionConstantsFromSpec(spec),
+      ...(registrations ? { registrations } : {}),
     }),
     consensus,
     dutyDB: new MemDutyDB(),
@@ -119,7 +143,7 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
       network,
       threshold: o.cluster.threshold,
       publicShare: (pk, idx) => shares.get(pk)?.get(idx),
-      onInvalid: (_duty, _pk, from, reason) => tracker.invalidPartial(from, reason),
+      onInvalid: (duty, _pk, from, reason) => tracker.invalidPartial(from, reason, duty),
       onValid: (duty, pk, from) => tracker.partial(duty, pk, from),
     }),
     parSigEx,
@@ -128,6 +152,7 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
     bcast: new BeaconBroadcaster(beacon, network, { now: () => o.clock.now() }),
     tracker,
     deadliner,
+    ...(registrations ? { registrations } : {}),
   };
   wire(components);
   return {

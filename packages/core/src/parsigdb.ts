@@ -2,9 +2,15 @@
  * ParSigDB: own and peers' partial signatures per duty and validator. Every partial is checked
  * (share index = the sender's, signing root recomputed from its data, BLS-verified against the
  * sender's public share); once `threshold` partials agree on one signing root, they are emitted once.
+ *
+ * A peer's message carries its partials for all of a duty's validators, usually over one signing
+ * root (Electra attestations, sync messages): they are BLS-checked together with a randomised batch
+ * (`verifyMultipleSignatures`), and one by one only when the batch fails, to name the bad ones.
+ * Own partials are not BLS-verified again: the signer made them with a share that was checked
+ * against its public share when the lock was loaded.
  */
 import type { NetworkConfig } from "@cohort/eth";
-import { verify } from "@cohort/tbls";
+import { verify, verifyMultipleSignatures } from "@cohort/tbls";
 import type { ParSig, ParSigDB, ParSigSet } from "./interfaces";
 import { signingRootOf, toHex } from "./signing";
 import { type Duty, dutyKey, type PubKey } from "./types";
@@ -43,11 +49,37 @@ export class MemParSigDB implements ParSigDB {
 
   storeInternal(duty: Duty, set: ParSigSet): void {
     for (const fn of this.internal) fn(duty, set);
-    for (const [pubkey, sig] of set) this.add(duty, pubkey, sig, sig.shareIndex);
+    for (const [pubkey, sig] of set) {
+      const reason = this.precheck(pubkey, sig, sig.shareIndex);
+      if (reason) this.o.onInvalid?.(duty, pubkey, sig.shareIndex, reason);
+      else this.add(duty, pubkey, sig, sig.shareIndex);
+    }
   }
 
   storeExternal(duty: Duty, set: ParSigSet, fromShareIndex: number): void {
-    for (const [pubkey, sig] of set) this.add(duty, pubkey, sig, fromShareIndex);
+    const candidates: { pubkey: PubKey; sig: ParSig; share: Uint8Array }[] = [];
+    for (const [pubkey, sig] of set) {
+      const reason = this.precheck(pubkey, sig, fromShareIndex);
+      if (reason) this.o.onInvalid?.(duty, pubkey, fromShareIndex, reason);
+      else candidates.push({ pubkey, sig, share: this.o.publicShare(pubkey, fromShareIndex)! });
+    }
+    if (candidates.length === 0) return;
+    const batchOk =
+      candidates.length > 1 &&
+      verifyMultipleSignatures(
+        candidates.map((c) => ({
+          publicKey: c.share,
+          message: c.sig.signingRoot,
+          signature: c.sig.signature,
+        })),
+      );
+    for (const c of candidates) {
+      if (!batchOk && !verify(c.share, c.sig.signingRoot, c.sig.signature)) {
+        this.o.onInvalid?.(duty, c.pubkey, fromShareIndex, "invalid_signature");
+        continue;
+      }
+      this.add(duty, c.pubkey, c.sig, fromShareIndex);
+    }
   }
 
   expire(duty: Duty): void {
@@ -56,7 +88,8 @@ export class MemParSigDB implements ParSigDB {
     for (const k of this.emitted) if (k.startsWith(`${key}|`)) this.emitted.delete(k);
   }
 
-  private check(pubkey: PubKey, sig: ParSig, from: number): InvalidPartialReason | null {
+  /** Everything but the BLS check: sender binding, known validator, signing root recomputed from the data. */
+  private precheck(pubkey: PubKey, sig: ParSig, from: number): InvalidPartialReason | null {
     if (sig.shareIndex !== from) return "share_idx_mismatch";
     const share = this.o.publicShare(pubkey, from);
     if (!share) return "unknown_validator";
@@ -67,16 +100,11 @@ export class MemParSigDB implements ParSigDB {
       return "signing_root_mismatch";
     }
     if (toHex(root) !== toHex(sig.signingRoot)) return "signing_root_mismatch";
-    if (!verify(share, root, sig.signature)) return "invalid_signature";
     return null;
   }
 
+  /** Stores a checked partial; emits the threshold set once enough agree on one signing root. */
   private add(duty: Duty, pubkey: PubKey, sig: ParSig, from: number): void {
-    const reason = this.check(pubkey, sig, from);
-    if (reason) {
-      this.o.onInvalid?.(duty, pubkey, from, reason);
-      return;
-    }
     const key = dutyKey(duty);
     const byPk = this.store.get(key) ?? new Map<PubKey, Map<number, ParSig>>();
     this.store.set(key, byPk);

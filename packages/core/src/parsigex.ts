@@ -82,6 +82,18 @@ export interface SignedParSigExOptions {
   self: string;
   identityKey: Uint8Array;
   onReject?: (fromPeer: string, reason: ParSigExRejectReason) => void;
+  /**
+   * Awaited before each of this member's messages leaves the process (e.g. an fsynced journal
+   * write: the member can always prove what it sent). If it rejects, the message is NOT sent and
+   * {@link onSendError} is told.
+   */
+  beforeSend?: (msg: SignedParSigMsg) => Promise<void>;
+  /** A `beforeSend` failure (the message was withheld). */
+  onSendError?: (msg: SignedParSigMsg, err: unknown) => void;
+  /** Every accepted received message, with its receipt time (e.g. to persist it). */
+  onAccept?: (record: EvidenceRecord) => void;
+  /** Keep accepted messages in memory for {@link SignedParSigEx.evidence} (default true). */
+  keepEvidence?: boolean;
 }
 
 export class SignedParSigEx implements ParSigEx {
@@ -109,7 +121,11 @@ export class SignedParSigEx implements ParSigEx {
     this.listeners.push(fn);
   }
 
-  broadcast(duty: Duty, set: ParSigSet): void {
+  /**
+   * Signs and sends this member's partials for a duty. With a `beforeSend` hook the send waits for
+   * it (the returned promise settles once the message was handed to the transport or withheld).
+   */
+  broadcast(duty: Duty, set: ParSigSet): Promise<void> | undefined {
     const message: ParSigMsg = {
       lockHash: toHex(this.o.lockHash),
       slot: duty.slot,
@@ -123,10 +139,19 @@ export class SignedParSigEx implements ParSigEx {
         data: p.data,
       })),
     };
-    this.o.transport.broadcast({
+    const signed: SignedParSigMsg = {
       message,
       signature: toHex(k1Sign(this.o.identityKey, parSigMsgDigest(message))),
-    });
+    };
+    const before = this.o.beforeSend;
+    if (!before) {
+      this.o.transport.broadcast(signed);
+      return undefined;
+    }
+    return before(signed).then(
+      () => this.o.transport.broadcast(signed),
+      (err) => this.o.onSendError?.(signed, err),
+    );
   }
 
   /** Accepted messages with their receipt time, optionally for one duty. */
@@ -159,7 +184,9 @@ export class SignedParSigEx implements ParSigEx {
     }
     if (!k1Verify65(this.keyByPeer.get(fromPeer)!, digest, fromHex(signed.signature)))
       return this.reject(fromPeer, "bad_signature");
-    this.evidenceLog.push({ message: signed, fromPeer, receivedAt });
+    const record: EvidenceRecord = { message: signed, fromPeer, receivedAt };
+    if (this.o.keepEvidence !== false) this.evidenceLog.push(record);
+    this.o.onAccept?.(record);
     const set = new Map<PubKey, ParSig>(
       m.partials.map((p) => [
         p.pubkey as PubKey,

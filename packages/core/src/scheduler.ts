@@ -6,6 +6,9 @@
  * - 2/3 of the slot: aggregator (per attester; the fetcher keeps the selected ones), sync_contribution.
  * The next epoch is resolved at each epoch start. A sync committee signing at slot `s` is the one of
  * the period of `epoch(s + 1)` (so the last slot of a period already signs for the next one).
+ * Builder registrations (opt-in): one `builder_registration` duty per epoch, keyed by the epoch's
+ * first slot, fired at the epoch start and once at start-up for the current epoch (members starting
+ * within one epoch join the same duty).
  */
 import { epochAtSlot, isForkActive, type NetworkConfig, startSlotOfEpoch } from "@cohort/eth";
 import type { BeaconClient, SyncDutyJson } from "./beaconClient";
@@ -22,6 +25,8 @@ export interface DutySchedulerOptions {
   aggregation?: boolean;
   /** sync_message, prepare_sync_contribution, sync_contribution (default true). */
   syncCommittee?: boolean;
+  /** builder_registration per epoch for every validator the beacon node knows (default false). */
+  builderRegistration?: boolean;
   onError?: (epoch: number, error: unknown) => void;
 }
 
@@ -44,6 +49,7 @@ export class DutyScheduler implements Scheduler {
   async start(): Promise<void> {
     this.indices = await this.o.beacon.validatorIndices(this.o.pubkeys);
     const epoch = epochAtSlot(this.o.network, this.currentSlot());
+    this.fireRegistration(epoch, this.o.clock.now());
     await this.resolve(epoch);
     await this.resolve(epoch + 1);
     this.scheduleEpochTick(epoch + 1);
@@ -70,7 +76,9 @@ export class DutyScheduler implements Scheduler {
   }
 
   private scheduleEpochTick(epoch: number): void {
-    this.at(slotStartMs(this.o.network, startSlotOfEpoch(this.o.network, epoch)), () => {
+    const start = slotStartMs(this.o.network, startSlotOfEpoch(this.o.network, epoch));
+    this.fireRegistration(epoch, start);
+    this.at(start, () => {
       this.resolve(epoch + 1).catch((e) => this.o.onError?.(epoch + 1, e));
       this.scheduleEpochTick(epoch + 1);
     });
@@ -173,6 +181,16 @@ export class DutyScheduler implements Scheduler {
       this.fire(duty(slot, "sync_message"), defs, start + slotMs / 3);
       this.fire(duty(slot, "sync_contribution"), defs, start + (2 * slotMs) / 3);
     }
+  }
+
+  /** The epoch's builder_registration duty (slot: the epoch's first), for every known validator. */
+  private fireRegistration(epoch: number, atMs: number): void {
+    if (!this.o.builderRegistration || this.indices.size === 0) return;
+    const slot = startSlotOfEpoch(this.o.network, epoch);
+    const defs = new Map<PubKey, DutyDefinition>(
+      [...this.indices].map(([pubkey, validatorIndex]) => [pubkey, { pubkey, validatorIndex, slot }]),
+    );
+    this.fire(duty(slot, "builder_registration"), defs, atMs);
   }
 
   private fire(d: Duty, defs: DutyDefinitionSet, atMs: number): void {

@@ -8,6 +8,7 @@ import { attestationDataFromJson } from "@cohort/eth";
 import { partialSign } from "@cohort/tbls";
 import { CoreError } from "./errors";
 import type { ParSig, Signer, UnsignedDataSet } from "./interfaces";
+import { registrationRefusal } from "./registration";
 import { signingRootOf } from "./signing";
 import { type Duty, dutyKey, type PubKey } from "./types";
 
@@ -42,9 +43,18 @@ export class ShareSigner implements Signer {
   async sign(duty: Duty, set: UnsignedDataSet): Promise<void> {
     const out = new Map<PubKey, ParSig>();
     const refused: { pubkey: PubKey; code: string; message: string }[] = [];
+    const invalid: { pubkey: PubKey; message: string }[] = [];
     for (const [pubkey, data] of set) {
       const share = this.o.shares.get(pubkey);
-      if (!share) continue; // not ours
+      if (!share) continue; // not ours (never a validator outside the lock)
+      if (data.kind === "builder_registration") {
+        // Not slashable, but only ever a fresh registration of this very validator at the epoch start.
+        const why = registrationRefusal(this.o.network, duty, pubkey, data);
+        if (why) {
+          invalid.push({ pubkey, message: why });
+          continue;
+        }
+      }
       const signingRoot = signingRootOf(this.o.network, data);
       try {
         if (data.kind === "attestation") {
@@ -70,6 +80,13 @@ export class ShareSigner implements Signer {
       });
     }
     if (out.size > 0) for (const fn of this.listeners) fn(duty, out);
+    if (invalid.length > 0 && refused.length === 0) {
+      throw new CoreError(
+        "INVALID_UNSIGNED_DATA",
+        `duty ${dutyKey(duty)}: refused to sign ${invalid.map((r) => `${r.pubkey.slice(0, 10)}… (${r.message})`).join(", ")}`,
+        { duty: dutyKey(duty), invalid },
+      );
+    }
     if (refused.length > 0) {
       throw new CoreError(
         "SLASHING_REFUSED",

@@ -14,6 +14,8 @@ import {
   selectionProofSigningRoot,
   syncCommitteeMessageSigningRoot,
   syncCommitteeSelectionProofSigningRoot,
+  validatorRegistrationFromJson,
+  validatorRegistrationSigningRoot,
 } from "@cohort/eth";
 import { CoreError } from "./errors";
 import type { UnsignedData } from "./interfaces";
@@ -40,6 +42,8 @@ export function signingRootOf(network: NetworkConfig, data: UnsignedData): Uint8
         });
       case "contribution_and_proof":
         return contributionAndProofSigningRoot(network, contributionAndProofFromJson(data.message));
+      case "builder_registration":
+        return validatorRegistrationSigningRoot(network, validatorRegistrationFromJson(data.message));
     }
   } catch (cause) {
     throw new CoreError(

@@ -37,7 +37,11 @@ export interface DutyOutcome {
   reason: FailureReason | null;
   /** Error messages collected along the way. */
   errors: string[];
-  validators: { pubkey: PubKey; done: boolean; partials: number[] }[];
+  validators: { pubkey: PubKey; done: boolean; aggregated: boolean; partials: number[] }[];
+  /** Share indices whose partials for this duty were invalid. */
+  invalidFrom: number[];
+  /** Slashing protection refused to sign (some validator of) this duty. */
+  slashingRefused: boolean;
   /**
    * Milliseconds from the duty being scheduled to each stage (first time it happened), so a slow
    * or failed duty shows where its time went. Absent stages did not happen.
@@ -64,12 +68,26 @@ interface DutyState {
   done: Set<PubKey>;
   bcastFailed: boolean;
   errors: string[];
+  invalidFrom: Set<number>;
   startedAt: number;
   timing: Partial<Record<DutyStage, number>>;
 }
 
-const NEEDS_CONSENSUS = new Set(["attester", "proposer", "aggregator", "sync_contribution"]);
-const NEEDS_BCAST = new Set(["attester", "proposer", "aggregator", "sync_message", "sync_contribution"]);
+const NEEDS_CONSENSUS = new Set([
+  "attester",
+  "proposer",
+  "aggregator",
+  "sync_contribution",
+  "builder_registration",
+]);
+const NEEDS_BCAST = new Set([
+  "attester",
+  "proposer",
+  "aggregator",
+  "sync_message",
+  "sync_contribution",
+  "builder_registration",
+]);
 /** Duties the fetcher narrows to the validators a selection proof selects. */
 const SELECTIVE = new Set(["aggregator", "sync_contribution"]);
 
@@ -118,6 +136,7 @@ export class Tracker {
         done: new Set(),
         bcastFailed: false,
         errors: [],
+        invalidFrom: new Set(),
         startedAt: this.now(),
         timing: {},
       };
@@ -170,7 +189,9 @@ export class Tracker {
     s.partials.set(pubkey, set);
     if (this.threshold !== undefined && set.size >= this.threshold) this.mark(s, "threshold");
   }
-  invalidPartial(shareIndex: number, reason: InvalidPartialReason | string): void {
+  /** `duty` when known (a partial of that duty was invalid): listed in the duty's outcome. */
+  invalidPartial(shareIndex: number, reason: InvalidPartialReason | string, duty?: Duty): void {
+    if (duty && this.duties.has(dutyKey(duty))) this.state(duty).invalidFrom.add(shareIndex);
     const entry = this.invalidByShare.get(shareIndex) ?? { count: 0, reasons: new Set<string>() };
     entry.count++;
     entry.reasons.add(reason);
@@ -231,8 +252,11 @@ export class Tracker {
       validators: s.pubkeys.map((p) => ({
         pubkey: p,
         done: s.done.has(p),
+        aggregated: s.aggregated.has(p),
         partials: [...(s.partials.get(p) ?? [])].sort(),
       })),
+      invalidFrom: [...s.invalidFrom].sort((a, b) => a - b),
+      slashingRefused: s.slashingRefused,
       timing: s.timing,
     };
     this.results.push(outcome);

@@ -1,6 +1,7 @@
 /** Connects every component's subscriptions (Charon's `core.Wire`): the whole workflow in one block. */
 import type { Deadliner } from "./deadline";
 import type {
+  AggSig,
   AggSigDB,
   Broadcaster,
   Consensus,
@@ -12,8 +13,9 @@ import type {
   SigAgg,
   Signer,
 } from "./interfaces";
+import type { BuilderRegistrations } from "./registration";
 import type { Tracker } from "./tracker";
-import type { Duty } from "./types";
+import type { Duty, PubKey } from "./types";
 
 export interface Components {
   scheduler: Scheduler;
@@ -28,6 +30,8 @@ export interface Components {
   bcast: Broadcaster;
   tracker: Tracker;
   deadliner: Deadliner;
+  /** builder_registration: a decided lock registration is broadcast as is, without signing. */
+  registrations?: BuilderRegistrations;
 }
 
 /**
@@ -86,6 +90,12 @@ export function wire(c: Components): void {
     } catch (e) {
       return tracker.signFailed(duty, e);
     }
+    if (duty.type === "builder_registration" && c.registrations) {
+      const { signed, rest } = c.registrations.take(set);
+      for (const [pubkey, s] of signed) aggregated(duty, pubkey, s);
+      if (rest.size > 0) run(signer.sign(duty, rest), (e) => tracker.signFailed(duty, e));
+      return;
+    }
     run(signer.sign(duty, set), (e) => tracker.signFailed(duty, e));
   });
   signer.subscribe((duty, set) => {
@@ -97,7 +107,7 @@ export function wire(c: Components): void {
   parSigDB.subscribeThreshold((duty, pubkey, partials) =>
     run(sigAgg.aggregate(duty, pubkey, partials), (e) => tracker.aggregationFailed(duty, e)),
   );
-  sigAgg.subscribe((duty, pubkey, signed) => {
+  function aggregated(duty: Duty, pubkey: PubKey, signed: AggSig): void {
     tracker.aggregated(duty, pubkey);
     aggSigDB.store(duty, pubkey, signed);
     if (NOT_BROADCAST.has(duty.type)) return;
@@ -105,7 +115,8 @@ export function wire(c: Components): void {
       bcast.broadcast(duty, pubkey, signed).then(() => tracker.broadcast(duty, pubkey)),
       (e) => tracker.bcastFailed(duty, e),
     );
-  });
+  }
+  sigAgg.subscribe(aggregated);
   c.deadliner.subscribe((duty) => {
     tracker.expire(duty);
     consensus.expire(duty);

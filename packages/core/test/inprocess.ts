@@ -19,6 +19,7 @@ import {
   type ClusterInfo,
   type ConsensusMsg,
   type CoreNode,
+  type CoreNodeOptions,
   createCoreNode,
   type PubKey,
   type SignedParSigMsg,
@@ -66,6 +67,8 @@ export interface TestCluster {
   info: ClusterInfo;
   /** Per member (operator order): secret shares by group pubkey and identity key. */
   members: { peerId: string; shareIndex: number; identityKey: Uint8Array; shares: Map<PubKey, Uint8Array> }[];
+  /** The dealer's group secret keys (tests that need a lock-style group signature). */
+  secrets: Map<PubKey, Uint8Array>;
 }
 
 export function trustedDealerCluster(n: number, t: number, validators: number): TestCluster {
@@ -76,15 +79,18 @@ export function trustedDealerCluster(n: number, t: number, validators: number): 
     shares: new Map<PubKey, Uint8Array>(),
   }));
   const dvs: ClusterInfo["validators"][number][] = [];
+  const secrets = new Map<PubKey, Uint8Array>();
   for (let v = 0; v < validators; v++) {
     const sk = generateSecretKey();
     const pubkey = toHex(secretToPublicKey(sk)) as PubKey;
+    secrets.set(pubkey, sk);
     const split = splitSecretKey(sk, t, n);
     for (const m of members) m.shares.set(pubkey, split.get(m.shareIndex)!);
     dvs.push({ pubkey, publicShares: publicShares(split) });
   }
   return {
     members,
+    secrets,
     info: {
       lockHash: new Uint8Array(randomBytes(32)),
       threshold: t,
@@ -110,6 +116,12 @@ export interface SimnetOptions {
   epochsPerSyncCommitteePeriod?: number;
   /** Passed to every node (`CoreNodeOptions.duties`). */
   duties?: { aggregation?: boolean; syncCommittee?: boolean };
+  /** Per member (by position): builder registrations (`CoreNodeOptions.builderRegistration`). */
+  builderRegistration?: (
+    member: number,
+    cluster: TestCluster,
+    network: NetworkConfig,
+  ) => CoreNodeOptions["builderRegistration"];
 }
 
 export interface Simnet {
@@ -185,6 +197,7 @@ export async function startSimnet(o: SimnetOptions = {}): Promise<Simnet> {
         consensusTransport: consensusHub.endpoint(m.peerId),
         parSigExTransport: parsigHub.endpoint(m.peerId),
         ...(o.duties ? { duties: o.duties } : {}),
+        ...(o.builderRegistration ? { builderRegistration: o.builderRegistration(i, cluster, network) } : {}),
       }),
     );
   }

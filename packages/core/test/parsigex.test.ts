@@ -85,3 +85,74 @@ describe("SignedParSigEx", () => {
     expect(a.evidence()).toHaveLength(0);
   });
 });
+
+describe("SignedParSigEx evidence hooks", () => {
+  function hooked(beforeSend: (m: SignedParSigMsg) => Promise<void>) {
+    const keys = [k1GeneratePrivateKey(), k1GeneratePrivateKey()];
+    const members = ["a", "b"].map((peerId, i) => ({
+      peerId,
+      shareIndex: i + 1,
+      identityPublicKey: k1PublicKey(keys[i]!),
+    }));
+    const hub = new Hub<SignedParSigMsg>();
+    const clock = new ManualClock(10_000);
+    const lockHash = new Uint8Array(32).fill(1);
+    const withheld: SignedParSigMsg[] = [];
+    const a = new SignedParSigEx({
+      clock,
+      transport: hub.endpoint("a"),
+      lockHash,
+      members,
+      self: "a",
+      identityKey: keys[0]!,
+      beforeSend,
+      onSendError: (m) => withheld.push(m),
+    });
+    const accepted: { from: string; at: number }[] = [];
+    const b = new SignedParSigEx({
+      clock,
+      transport: hub.endpoint("b"),
+      lockHash,
+      members,
+      self: "b",
+      identityKey: keys[1]!,
+      keepEvidence: false,
+      onAccept: (r) => accepted.push({ from: r.fromPeer, at: r.receivedAt }),
+    });
+    return { a, b, withheld, accepted };
+  }
+
+  it("awaits beforeSend before the message leaves; onAccept sees every accepted message", async () => {
+    let release!: () => void;
+    const journaled: SignedParSigMsg[] = [];
+    const { a, b, accepted } = hooked(
+      (m) =>
+        new Promise<void>((r) => {
+          journaled.push(m);
+          release = r;
+        }),
+    );
+    const got: number[] = [];
+    b.subscribe((_d, _s, idx) => got.push(idx));
+    const sending = a.broadcast({ slot: 9, type: "randao" }, new Map([["0xaa", partial]]));
+    await tick();
+    expect(journaled).toHaveLength(1);
+    expect(got).toEqual([]); // not sent before the journal write completed
+    release();
+    await sending;
+    await tick();
+    expect(got).toEqual([1]);
+    expect(accepted).toEqual([{ from: "a", at: 10_000 }]);
+    expect(b.evidence()).toEqual([]); // keepEvidence: false
+  });
+
+  it("a failed beforeSend withholds the message", async () => {
+    const { a, b, withheld } = hooked(() => Promise.reject(new Error("disk full")));
+    const got: number[] = [];
+    b.subscribe((_d, _s, idx) => got.push(idx));
+    await a.broadcast({ slot: 9, type: "randao" }, new Map([["0xaa", partial]]));
+    await tick();
+    expect(got).toEqual([]);
+    expect(withheld).toHaveLength(1);
+  });
+});
