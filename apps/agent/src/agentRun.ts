@@ -16,16 +16,20 @@ import {
   type CoreNode,
   clusterFromLock,
   createCoreNode,
+  type DutyOutcome,
+  DutyType,
   dutyKey,
   type LoadNodeOptions,
   LockLoadError,
   loadNodeFromDataDir,
   ParSigExP2PTransport,
   QbftP2PTransport,
+  registrationsFromLock,
   slotStartMs,
   systemClock,
 } from "@cohort/core";
 import type { NetworkConfig } from "@cohort/eth";
+import type { DutyOutcomeReport } from "@cohort/evidence";
 import { createLogger, type Logger } from "@cohort/logger";
 import { createNode, type NodeOptions, type P2PNode } from "@cohort/p2p";
 import { quorum } from "@cohort/qbft";
@@ -33,7 +37,13 @@ import { SlashingProtectionDb } from "@cohort/slashing";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { type ByzantineMode, byzantineMessaging } from "./byzantine";
 import { DEVNET_EIP712_CHAIN_ID } from "./cluster/create";
+import { EvidenceJournal } from "./journal";
+import { Reporter } from "./reporter";
 import { slashingDbPath } from "./slashing";
+
+/** Where an agent keeps its evidence journal inside its data directory. */
+export const evidenceDbPath = (dataDir: string) => path.join(dataDir, "evidence");
+const AGENT_VERSION = "0.1.0";
 
 export type AgentErrorCode =
   | "BEACON_UNREACHABLE"
@@ -74,6 +84,19 @@ export interface AgentRunOptions {
    * them); tests that run several agents in one process may turn them off to stay within CPU.
    */
   duties?: { aggregation?: boolean; syncCommittee?: boolean };
+  /**
+   * Builder registrations (submitted every epoch): this operator's fee recipient and gas limit,
+   * default the lock's. Equal to the lock's registration: it is submitted as is; different: the
+   * cluster agrees on one registration and threshold-signs it (see @cohort/core registration.ts).
+   */
+  feeRecipient?: string;
+  gasLimit?: number;
+  /** The portal's base URL: report the evidence journal there (needs `portalKey`). */
+  portalUrl?: string;
+  /** The portal's agent API key (`cohort_ak_…`). */
+  portalKey?: string;
+  /** Evidence tuning (tests): report interval, heartbeat interval, retention. */
+  evidence?: { reportIntervalMs?: number; heartbeatIntervalMs?: number; retentionEpochs?: number };
 }
 
 /**
@@ -113,6 +136,8 @@ export interface RunningAgent {
   core: CoreNode;
   p2p: P2PNode;
   registry: Registry;
+  journal: EvidenceJournal;
+  reporter: Reporter | null;
   readiness(): Promise<{ ready: true } | { ready: false; reason: ReadyReason }>;
   status(): AgentStatus;
   stop(): Promise<void>;
@@ -143,6 +168,14 @@ const routeLabel = (p: string) => p.replace(/0x[0-9a-fA-F]+/g, "{hex}").replace(
 
 export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
   const clock = o.clock ?? systemClock;
+  if (o.portalUrl !== undefined || o.portalKey !== undefined) {
+    if (!o.portalUrl || !o.portalKey)
+      throw new AgentError("INVALID_OPTION", "--portal-url and --portal-key go together");
+    if (!/^https?:\/\//.test(o.portalUrl))
+      throw new AgentError("INVALID_OPTION", `--portal-url must be an http(s) URL (got ${o.portalUrl})`);
+    if (!o.portalKey.startsWith("cohort_ak_"))
+      throw new AgentError("INVALID_OPTION", "--portal-key must be an agent API key (cohort_ak_…)");
+  }
 
   // 1. The lock and the beacon node's chain must agree before anything else is opened.
   const lockFile = path.join(o.dataDir, "cluster-lock.json");
@@ -210,6 +243,14 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
       `the beacon node at ${new URL(o.beaconUrl).host} is on a chain with genesis fork version ${network.genesisForkVersion}, ` +
         `but cluster "${lockCluster.name}" (${lockFile}) is for fork version ${lockCluster.forkVersion}: refusing to run`,
     );
+
+  if (o.feeRecipient !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(o.feeRecipient))
+    throw new AgentError(
+      "INVALID_OPTION",
+      `--fee-recipient must be a 20-byte 0x-hex address (got ${o.feeRecipient})`,
+    );
+  if (o.gasLimit !== undefined && (!Number.isSafeInteger(o.gasLimit) || o.gasLimit <= 0))
+    throw new AgentError("INVALID_OPTION", `--gas-limit must be a positive integer (got ${o.gasLimit})`);
 
   // 2. Keys (decrypted on worker threads) and the member we are.
   const node = await loadNodeFromDataDir(
@@ -329,6 +370,48 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
     strategy: "complete",
   });
   const cleanups: (() => Promise<void> | void)[] = [() => slashing.close()];
+  const lockHashHex = `0x${Buffer.from(node.info.lockHash).toString("hex")}`;
+  const selfShareIndex = node.info.members.find((m) => m.peerId === self.peerId)!.shareIndex;
+  const shareIndexOfPeer = new Map(node.info.members.map((m) => [m.peerId, m.shareIndex]));
+  const journalErrors = new Counter({
+    name: "cohort_evidence_journal_errors_total",
+    help: "Evidence journal write failures (a failed sent-message write withholds the message)",
+    labelNames: ["kind"],
+    registers: [registry],
+  });
+  let journal: EvidenceJournal;
+  try {
+    journal = await EvidenceJournal.open({
+      path: evidenceDbPath(o.dataDir),
+      lockHash: lockHashHex,
+      shareIndex: selfShareIndex,
+      identityKey: node.identityKey,
+      slotsPerEpoch: network.slotsPerEpoch,
+      slotStartMs: (slot) => slotStartMs(network, slot),
+      ...(o.evidence?.retentionEpochs === undefined ? {} : { retentionEpochs: o.evidence.retentionEpochs }),
+      now: () => clock.now(),
+      onError: (err) => {
+        journalErrors.inc({ kind: "group_commit" });
+        logger.error({ err: (err as Error).message }, "evidence journal write failed");
+      },
+    });
+  } catch (e) {
+    await slashing.close();
+    throw e;
+  }
+  cleanups.push(() => journal.close());
+  let reporter: Reporter | null = null;
+  // Cleanups run in reverse: the reporter's last attempt comes after the core and p2p stopped
+  // (nothing more to record) and before the journal closes.
+  cleanups.push(() => reporter?.stop());
+  new Gauge({
+    name: "cohort_evidence_journal_backlog",
+    help: "Journal entries not yet acknowledged by the portal",
+    registers: [registry],
+    collect() {
+      this.set(journal.lastId - (reporter?.cursor ?? 0));
+    },
+  });
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
       try {
@@ -412,6 +495,25 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
       consensusTransport,
       parSigExTransport,
       duties: { aggregation: o.duties?.aggregation ?? true, syncCommittee: o.duties?.syncCommittee ?? true },
+      builderRegistration: {
+        lock: registrationsFromLock(node.lock),
+        ...(o.feeRecipient !== undefined ? { feeRecipient: o.feeRecipient } : {}),
+        ...(o.gasLimit !== undefined ? { gasLimit: o.gasLimit } : {}),
+      },
+      parSigEx: {
+        // fsynced before the message leaves the process: we can always prove what we sent.
+        beforeSend: (m) => journal.recordSent(m),
+        onSendError: (m, err) => {
+          journalErrors.inc({ kind: "sent" });
+          logger.error(
+            { slot: m.message.slot, dutyType: m.message.dutyType, err: (err as Error).message },
+            "evidence journal write failed: partial signatures WITHHELD",
+          );
+        },
+        onAccept: (r) =>
+          journal.recordReceived(r.message, shareIndexOfPeer.get(r.fromPeer) ?? 0, r.fromPeer, r.receivedAt),
+        keepEvidence: false,
+      },
       observe: {
         beaconRequest: observeBeacon,
         consensusDecided: (duty, round, ms) => {
@@ -453,6 +555,7 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
       };
       if (outcome.success) logger.info(fields, "duty succeeded");
       else logger.warn(fields, "duty failed");
+      journal.recordOutcome(outcomeReport(outcome));
     });
     cleanups.push(() => core.stop());
 
@@ -521,7 +624,76 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
     const addr = server.address() as AddressInfo;
     const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
 
+    // 6. Evidence: heartbeats, epoch roots, reporting.
+    const heartbeat = async () => {
+      const r = await readiness();
+      const offsets = p2p
+        .peers()
+        .map((p) => p.clockOffsetMs)
+        .filter((x): x is number => x !== undefined)
+        .sort((a, b) => a - b);
+      journal.recordHeartbeat({
+        at: clock.now(),
+        peersConnected: p2p
+          .peers()
+          .filter((p) => p.connected)
+          .map((p) => node.info.members[p.index]?.shareIndex ?? 0)
+          .filter((i) => i > 0)
+          .sort((a, b) => a - b),
+        clockOffsetMs: offsets.length ? Math.round(offsets[Math.floor((offsets.length - 1) / 2)]!) : null,
+        beaconStatus: r.ready
+          ? "ok"
+          : r.reason === "beacon_node_down"
+            ? "down"
+            : r.reason === "beacon_node_syncing"
+              ? "syncing"
+              : "ok",
+        readyReason: r.ready ? null : r.reason,
+        version: AGENT_VERSION,
+      });
+    };
+    const timers = [
+      setInterval(
+        () => void heartbeat().catch((e) => logger.warn({ err: (e as Error).message }, "heartbeat failed")),
+        o.evidence?.heartbeatIntervalMs ?? 30_000,
+      ),
+      setInterval(
+        () =>
+          void journal.sealDue().then(
+            (roots) => {
+              for (const r of roots) logger.debug({ epoch: r.epoch, sent: r.sentCount }, "epoch root signed");
+            },
+            (e) => logger.warn({ err: (e as Error).message }, "epoch root failed"),
+          ),
+        Math.min(network.secondsPerSlot * 1000, 5000),
+      ),
+    ];
+    cleanups.push(() => {
+      for (const t of timers) clearInterval(t);
+    });
+    if (o.portalUrl && o.portalKey) {
+      reporter = new Reporter({
+        journal,
+        portalUrl: o.portalUrl,
+        portalKey: o.portalKey,
+        lockHash: lockHashHex,
+        shareIndex: selfShareIndex,
+        identityKey: node.identityKey,
+        chain: {
+          genesisTime: network.genesisTime,
+          secondsPerSlot: network.secondsPerSlot,
+          slotsPerEpoch: network.slotsPerEpoch,
+        },
+        ...(o.evidence?.reportIntervalMs === undefined ? {} : { intervalMs: o.evidence.reportIntervalMs }),
+        now: () => clock.now(),
+        logger,
+        registry,
+      });
+      reporter.start();
+    }
+
     await core.start();
+    void heartbeat().catch(() => {});
     logger.info(
       {
         selfIndex: self.index,
@@ -543,6 +715,8 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
       core,
       p2p,
       registry,
+      journal,
+      reporter,
       readiness,
       status,
       stop: () => {
@@ -554,6 +728,20 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
     await cleanup();
     throw e;
   }
+}
+
+/** The tracker's outcome as reported to the portal (`@cohort/evidence` DutyOutcomeReport). */
+export function outcomeReport(o: DutyOutcome): DutyOutcomeReport {
+  return {
+    slot: o.duty.slot,
+    dutyType: DutyType[o.duty.type],
+    success: o.success,
+    reason: o.reason,
+    validators: o.validators.map((v) => ({ pubkey: v.pubkey, aggregated: v.aggregated, submitted: v.done })),
+    invalidFrom: o.invalidFrom,
+    slashingRefused: o.slashingRefused,
+    latencyMs: o.timing.broadcast ?? null,
+  };
 }
 
 /** Runs the agent until SIGINT/SIGTERM, then stops cleanly (p2p, core, slashing DB, monitoring). */

@@ -5,6 +5,8 @@ import { runBeaconSim } from "./beaconSim";
 import { BYZANTINE_MODES, type ByzantineMode } from "./byzantine";
 import { CliError, createCluster, DEVNET_EIP712_CHAIN_ID } from "./cluster/create";
 import { parseSkip, SKIPPABLE, verifyClusterFile } from "./cluster/verify";
+import { verifyEvidenceFile } from "./evidence";
+import { broadcastExit, signPartialExit } from "./exit";
 import { parseInteropRange } from "./interop";
 import { formatSimnetSummary, parseByzantine, parseKill, runSimnet } from "./simnet";
 import { exportSlashing, importSlashing } from "./slashing";
@@ -116,6 +118,30 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       io.out(`exported ${r.validators} validator(s) to ${o.out}`);
     });
 
+  const evidence = program.command("evidence").description("participation evidence (offline audit bundles)");
+  evidence
+    .command("verify <bundle>")
+    .description(
+      "verify an evidence bundle against a cluster lock: every signature, Merkle proof, partial and claimed count; " +
+        "prints the per-member participation it proves (exit 0), or names the first bad item (exit 1)",
+    )
+    .requiredOption("--lock <file>", "the cluster's cluster-lock.json (verified first)")
+    .option(
+      "--chain-id <id>",
+      `EIP-712 chain id for a fork version no known network has (as \`lock verify\`; devnet locks use ${DEVNET_EIP712_CHAIN_ID})`,
+      int("--chain-id"),
+    )
+    .option("--json", "print the result as JSON")
+    .action(async (file: string, o: { lock: string; chainId?: number; json?: boolean }) => {
+      const r = await verifyEvidenceFile(file, o.lock, {
+        ...(o.chainId !== undefined ? { chainId: o.chainId } : {}),
+        json: Boolean(o.json),
+      });
+      for (const line of r.out) io.out(line);
+      for (const line of r.err) io.err(line);
+      setCode(r.ok ? 0 : 1);
+    });
+
   program
     .command("beacon-sim")
     .description("run the beacon-node simulator (Beacon API with real signing rules) for a local devnet")
@@ -159,6 +185,13 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .option("--monitoring-address <host:port>", "/livez, /readyz and /metrics", "127.0.0.1:3620")
     .option("--log-level <level>", "trace | debug | info | warn | error", "info")
+    .option(
+      "--fee-recipient <0x…>",
+      "builder registrations' fee recipient (default: the lock's; another value is threshold-signed by the cluster)",
+    )
+    .option("--gas-limit <n>", "builder registrations' gas limit (default: the lock's)", int("--gas-limit"))
+    .option("--portal-url <url>", "report the evidence journal to this portal (with --portal-key)")
+    .option("--portal-key <cohort_ak_…>", "the portal's agent API key for this member")
     .addOption(
       // TEST FEATURE ONLY (hidden): misbehave on the wire for `cohort simnet`; see src/byzantine.ts.
       new Option("--byzantine <mode>", "TEST ONLY: tamper with outgoing p2p traffic")
@@ -174,7 +207,15 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
         peer: string[];
         monitoringAddress: string;
         logLevel: string;
+        feeRecipient?: string;
+        gasLimit?: number;
+        portalUrl?: string;
+        portalKey?: string;
       }) => {
+        if (o.feeRecipient !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(o.feeRecipient))
+          throw new CliError(`--fee-recipient must be a 20-byte 0x-hex address (got ${o.feeRecipient})`);
+        if (o.gasLimit !== undefined && o.gasLimit <= 0)
+          throw new CliError(`--gas-limit must be a positive integer (got ${o.gasLimit})`);
         await runAgentUntilSignal(
           {
             dataDir: o.dataDir,
@@ -183,12 +224,78 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
             peers: parsePeerOverrides(o.peer),
             monitoringAddress: o.monitoringAddress,
             logLevel: o.logLevel,
+            ...(o.portalUrl === undefined ? {} : { portalUrl: o.portalUrl }),
+            ...(o.portalKey === undefined ? {} : { portalKey: o.portalKey }),
             ...(o.byzantine ? { byzantine: o.byzantine } : {}),
+            ...(o.feeRecipient !== undefined ? { feeRecipient: o.feeRecipient } : {}),
+            ...(o.gasLimit !== undefined ? { gasLimit: o.gasLimit } : {}),
           },
           (a) => io.err(`agent ${a.selfIndex} of "${a.clusterName}" running; monitoring ${a.monitoringUrl}`),
         );
       },
     );
+
+  const exit = program
+    .command("exit")
+    .description(
+      "voluntary exits: each operator signs a partial exit offline, then anyone combines ≥ threshold",
+    );
+  exit
+    .command("sign")
+    .description(
+      "sign this node's partial voluntary exit of a validator into a file (verified against its public share)",
+    )
+    .requiredOption(
+      "--data-dir <dir>",
+      "the node's directory (cluster-lock.json, charon-enr-private-key, validator_keys/)",
+    )
+    .requiredOption(
+      "--beacon-url <url>",
+      "beacon node API URL (validator index, current epoch, fork schedule)",
+    )
+    .requiredOption(
+      "--validator <pubkey|index>",
+      "the distributed validator's group pubkey or validator index",
+    )
+    .option("--epoch <n>", "exit epoch (default: the beacon node's current epoch)", int("--epoch"))
+    .option(
+      "--out <file>",
+      "where to write (default <data-dir>/partial-exit-<index>-share<k>.json; must not exist)",
+    )
+    .action(
+      async (o: { dataDir: string; beaconUrl: string; validator: string; epoch?: number; out?: string }) => {
+        const { file, exit: e } = await signPartialExit({
+          dataDir: o.dataDir,
+          beaconUrl: o.beaconUrl,
+          validator: o.validator,
+          ...(o.epoch !== undefined ? { epoch: o.epoch } : {}),
+          ...(o.out !== undefined ? { out: o.out } : {}),
+        });
+        io.out(
+          `signed partial exit of validator ${e.message.validator_index} (${e.validator}) at epoch ${e.message.epoch} ` +
+            `with share ${e.share_index}: ${file}`,
+        );
+      },
+    );
+  exit
+    .command("broadcast <files...>")
+    .description(
+      "verify partial-exit files (operator identity, public shares), combine ≥ threshold and submit the exit",
+    )
+    .requiredOption("--lock <file>", "the cluster's cluster-lock.json")
+    .requiredOption("--beacon-url <url>", "beacon node API URL")
+    .action(async (files: string[], o: { lock: string; beaconUrl: string }) => {
+      const r = await broadcastExit({
+        lock: o.lock,
+        beaconUrl: o.beaconUrl,
+        files,
+        warn: (line) => io.err(line),
+      });
+      io.out(
+        `submitted voluntary exit of validator ${r.message.validator_index} (${r.validator}) at epoch ${r.message.epoch}, ` +
+          `combined from shares ${r.shareIndices.join(", ")}: signature ${r.signature}`,
+      );
+    });
 
   program
     .command("simnet")
@@ -235,7 +342,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   program.hook("postAction", (_cmd, action) => {
-    if (action.name() !== "simnet") setCode(0);
+    if (action.name() !== "simnet" && action.parent?.name() !== "evidence") setCode(0);
   });
   return program;
 }

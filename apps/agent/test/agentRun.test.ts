@@ -153,6 +153,13 @@ describe("cohort agent run", () => {
       }
       expect(s.unattributed_invalid).toBe(0);
       expect(s.slashings).toBe(0);
+      // Builder registrations: no --fee-recipient, so the lock's pre-signed ones, submitted as is.
+      const regs = (
+        (await (await fetch(`${bn.url}/cohort/v1/registrations`)).json()) as {
+          data: { pubkey: string; feeRecipient: string; timestamp: number }[];
+        }
+      ).data.filter((r) => pubkeys.includes(r.pubkey));
+      expect(regs.map((r) => [r.feeRecipient, r.timestamp])).toEqual(pubkeys.map(() => [FEE, 0]));
 
       for (const a of agents) {
         const ready = await fetch(`${a.monitoringUrl}/readyz`);

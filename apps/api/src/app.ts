@@ -4,6 +4,7 @@ import { ApolloServer, HeaderMap } from "@apollo/server";
 import type { Db } from "@cohort/db";
 import { type Actor, isCohortError, type Services } from "@cohort/domain";
 import type { Logger } from "@cohort/logger";
+import type { EventBus } from "@cohort/queue";
 import { createContext, type GraphQLContext } from "./context";
 import { formatError, httpStatus } from "./errors";
 import { complexityPlugin, depthRule } from "./limits";
@@ -20,7 +21,13 @@ export interface ApiOptions {
   maxComplexity?: number;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
+  /** Largest accepted agent report batch (default 16 MiB). */
+  maxIngestBytes?: number;
   metrics?: ApiMetrics;
+  /** Live cluster events for `GET /events/clusters/:id` (SSE); the route answers 503 without it. */
+  events?: EventBus;
+  /** SSE keep-alive comment interval. */
+  sseKeepAliveMs?: number;
 }
 
 export interface Api {
@@ -155,6 +162,83 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     }
   }
 
+  /**
+   * `GET /events/clusters/:id`: Server-Sent Events with the cluster's incident changes
+   * (`incident.opened|updated|resolved`), for anyone who may read the cluster. Same credentials
+   * as GraphQL (bearer session token or agent API key).
+   */
+  async function handleEvents(
+    req: IncomingMessage,
+    res: ServerResponse,
+    clusterId: string,
+    requestId: string,
+  ) {
+    if (req.method !== "GET") throw new HttpError(405, "METHOD_NOT_ALLOWED", "use GET");
+    if (!options.events) throw new HttpError(503, "UNAVAILABLE", "live events are not configured");
+    let actor: Actor;
+    try {
+      actor = await services.auth.authenticate(req.headers.authorization);
+      await services.clusters.get({ actor, requestId, roleCache: new Map() }, clusterId);
+    } catch (e) {
+      if (!isCohortError(e)) throw e;
+      const status = e.code === "NOT_FOUND" ? 404 : httpStatus(e.code);
+      return sendJson(res, status, { errors: [{ message: e.message, extensions: { code: e.code } }] });
+    }
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+    });
+    res.write(`: subscribed to cluster ${clusterId}\n\n`);
+    let seq = 0;
+    const unsubscribe = await options.events.subscribe(clusterId, (event) => {
+      seq += 1;
+      res.write(`id: ${seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    });
+    const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), options.sseKeepAliveMs ?? 15_000);
+    keepAlive.unref();
+    await new Promise<void>((resolve) => {
+      res.on("close", resolve);
+      req.on("close", resolve);
+    });
+    clearInterval(keepAlive);
+    await unsubscribe();
+  }
+
+  /**
+   * `POST /ingest/v1/reports`: an agent's signed report batch (see `@cohort/evidence` report.ts),
+   * authenticated by its API key. 202 `{accepted, reportId, batchHash, duplicate}` once the batch is
+   * stored; verification of its partials and its effects happen in the worker. Errors are
+   * `{code, message, field?}` with 400 (shape, unknown chain), 401 (key), 403 (another cluster or
+   * member), 409 (SEQ_CONFLICT: the sequence number was used for another batch).
+   */
+  async function handleIngest(req: IncomingMessage, res: ServerResponse) {
+    if (req.method !== "POST") throw new HttpError(405, "METHOD_NOT_ALLOWED", "use POST");
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req, options.maxIngestBytes ?? 16 * 1024 * 1024));
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      return sendJson(res, 400, { code: "BAD_USER_INPUT", message: "body: not valid JSON", field: "body" });
+    }
+    try {
+      const actor = await services.auth.authenticate(req.headers.authorization);
+      const result = await services.ingest.accept(actor, body);
+      sendJson(res, 202, result);
+    } catch (e) {
+      if (!isCohortError(e)) throw e;
+      const seqConflict = e.code === "CONFLICT" && e.details?.reason === "SEQ_CONFLICT";
+      const status = seqConflict ? 409 : e.code === "CONFLICT" ? 409 : httpStatus(e.code);
+      sendJson(res, status, {
+        code: seqConflict ? "SEQ_CONFLICT" : e.code,
+        message: e.message,
+        ...(e.field ? { field: e.field } : {}),
+        ...(e.details ? { details: e.details } : {}),
+      });
+    }
+  }
+
   async function handleReady(res: ServerResponse) {
     const checks: Record<string, string> = {};
     await Promise.all(
@@ -183,10 +267,17 @@ export async function createApi(options: ApiOptions): Promise<Api> {
       randomUUID();
     res.setHeader("x-request-id", requestId);
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    const route = ["/graphql", "/healthz", "/readyz", "/metrics"].includes(path) ? path : "other";
+    const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/ingest/v1/reports"].includes(path)
+      ? path
+      : path.startsWith("/events/clusters/")
+        ? "/events/clusters/:id"
+        : "other";
     const log = logger.child({ requestId });
     try {
+      const eventsMatch = /^\/events\/clusters\/([^/]+)$/.exec(path);
       if (path === "/graphql") await handleGraphQL(req, res, requestId, log);
+      else if (path === "/ingest/v1/reports") await handleIngest(req, res);
+      else if (eventsMatch) await handleEvents(req, res, decodeURIComponent(eventsMatch[1]!), requestId);
       else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
       else if (path === "/readyz") await handleReady(res);
       else if (path === "/metrics") {

@@ -1,10 +1,10 @@
 // The portal API process: `npm run api` (and the heart of `npm run demo`). Configuration comes from
 // the environment (see env.ts and the README); with nothing set it runs on embedded defaults.
-import { createDb } from "@cohort/db";
+import { createDb, createSql, guardPostgresJsNullSocket } from "@cohort/db";
 import { createServices } from "@cohort/domain";
 import { seedDemo } from "@cohort/domain/demo";
 import { createLogger } from "@cohort/logger";
-import { JobProducer, jobsPortFor, QUEUES } from "@cohort/queue";
+import { createMemoryEventBus, createRedisEventBus, JobProducer, jobsPortFor, QUEUES } from "@cohort/queue";
 import { startBackends } from "@cohort/runtime";
 import { startWorkers } from "@cohort/worker";
 import { createApi } from "./app";
@@ -23,9 +23,18 @@ const backends = await startBackends({
 });
 const db = createDb(backends.databaseUrl);
 const producer = new JobProducer(backends.queue);
+const events =
+  backends.queue.kind === "redis"
+    ? createRedisEventBus(backends.queue.url, backends.queue.prefix)
+    : createMemoryEventBus();
+const sql = createSql(backends.databaseUrl);
+guardPostgresJsNullSocket((m) => logger.warn(m));
+const jobsPort = jobsPortFor(producer);
 const services = createServices({
   db,
-  jobs: jobsPortFor(producer),
+  sql,
+  jobs: jobsPort,
+  events,
   auth: {
     siweDomains: env.SIWE_DOMAINS?.split(",").map((d) => d.trim()) ?? [
       `localhost:${env.PORT}`,
@@ -36,7 +45,9 @@ const services = createServices({
   },
 });
 const inlineWorker = env.INLINE_WORKER ?? backends.embeddedDatabase;
-const worker = inlineWorker ? startWorkers({ backend: backends.queue, services, logger }) : null;
+const worker = inlineWorker
+  ? startWorkers({ backend: backends.queue, services, logger, incidentSweepMs: 60_000, jobsPort })
+  : null;
 
 if (env.SEED_DEMO) {
   const { cluster, created } = await seedDemo(db, services);
@@ -47,6 +58,7 @@ const api = await createApi({
   db,
   services,
   logger,
+  events,
   maxDepth: env.GRAPHQL_MAX_DEPTH,
   maxComplexity: env.GRAPHQL_MAX_COMPLEXITY,
   readinessChecks: { queue: () => producer.ping(QUEUES.roster) },
@@ -77,7 +89,9 @@ async function shutdown(signal: string) {
     ["http", () => api.close()],
     ["worker", async () => worker?.close()],
     ["queue producer", () => producer.close()],
+    ["event bus", () => events.close()],
     ["database client", () => db.$disconnect()],
+    ["postgres.js", () => sql.end({ timeout: 5 })],
     ["backends", () => backends.stop()],
   ];
   for (const [name, step] of steps) {

@@ -1,9 +1,16 @@
 // The job worker process: `npm run worker`. Needs DATABASE_URL; REDIS_URL selects Redis, else the
 // queues run on BullMQ's PostgreSQL backend over the same database.
-import { createDb, describeDatabaseUrl } from "@cohort/db";
-import { createServices, noJobs } from "@cohort/domain";
+import { createDb, createSql, describeDatabaseUrl, guardPostgresJsNullSocket } from "@cohort/db";
+import { createServices } from "@cohort/domain";
 import { createLogger } from "@cohort/logger";
-import { describeBackend, type QueueBackend } from "@cohort/queue";
+import {
+  createMemoryEventBus,
+  createRedisEventBus,
+  describeBackend,
+  JobProducer,
+  jobsPortFor,
+  type QueueBackend,
+} from "@cohort/queue";
 import { loadWorkerEnv } from "./env";
 import { startWorkers } from "./workers";
 
@@ -13,9 +20,14 @@ const backend: QueueBackend = env.REDIS_URL
   ? { kind: "redis", url: env.REDIS_URL }
   : { kind: "postgres", url: env.DATABASE_URL };
 const db = createDb(env.DATABASE_URL);
-// Jobs that enqueue follow-up jobs get a real port here once there are such jobs.
-const services = createServices({ db, jobs: noJobs });
-const running = startWorkers({ backend, services, logger });
+// Jobs enqueue follow-up jobs (notifications, escalations) and publish live events.
+const producer = new JobProducer(backend);
+const events = backend.kind === "redis" ? createRedisEventBus(backend.url) : createMemoryEventBus();
+const sql = createSql(env.DATABASE_URL);
+guardPostgresJsNullSocket((m) => logger.warn(m));
+const jobsPort = jobsPortFor(producer);
+const services = createServices({ db, sql, jobs: jobsPort, events });
+const running = startWorkers({ backend, services, logger, incidentSweepMs: 60_000, jobsPort });
 logger.info(
   { database: describeDatabaseUrl(env.DATABASE_URL), queue: describeBackend(backend) },
   "worker started",
@@ -28,6 +40,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     logger.info({ signal }, "stopping");
     await running.close();
+    await producer.close();
+    await events.close();
     await db.$disconnect();
     process.exit(0);
   });

@@ -1,6 +1,22 @@
 import type { Services } from "@cohort/domain";
 import type { Logger } from "@cohort/logger";
 import { jobs, type QueueBackend, startWorker } from "@cohort/queue";
+import { UnrecoverableError } from "bullmq";
+
+/**
+ * notification.deliver: sends one delivery; a failure that a retry can fix is thrown (BullMQ
+ * retries with backoff), one that cannot (misconfigured channel, 4xx) fails the job for good.
+ */
+export const processNotificationDelivery =
+  (services: Services) =>
+  async ({ deliveryId }: { deliveryId: string }) => {
+    const result = await services.notifications.deliver(deliveryId);
+    if (result.status === "FAILED") {
+      if (result.retry) throw new Error(result.error);
+      throw new UnrecoverableError(result.error);
+    }
+    return result;
+  };
 
 /**
  * Starts every BullMQ processor. Each one parses its payload (done by startWorker) and calls one
@@ -10,10 +26,16 @@ export function startWorkers({
   backend,
   services,
   logger,
+  incidentSweepMs,
+  jobsPort,
 }: {
+  /** To chain jobs (ingest → incident evaluation). */
+  jobsPort?: { evaluateIncidents(clusterId: string, key: string): Promise<void> };
   backend: QueueBackend;
   services: Services;
   logger: Logger;
+  /** Also run the incident detectors over every active cluster on this interval (off when unset). */
+  incidentSweepMs?: number;
 }) {
   const workers = [
     startWorker(
@@ -22,10 +44,58 @@ export function startWorkers({
       async ({ clusterId }) => services.clusters.recomputeRoster(clusterId),
       { logger },
     ),
+    startWorker(
+      backend,
+      jobs.incidentEvaluate,
+      async ({ clusterId }) => services.incidents.evaluate(clusterId),
+      { logger },
+    ),
+    startWorker(
+      backend,
+      jobs.incidentEscalate,
+      async ({ incidentId }) => services.incidents.escalate(incidentId),
+      { logger },
+    ),
+    startWorker(
+      backend,
+      jobs.ingestReport,
+      async ({ reportId }) => {
+        const result = await services.ingest.process(reportId);
+        if (result.clusterId && result.status !== "SKIPPED") {
+          // New evidence (or a rejected report): let the detectors look; one evaluation per report.
+          await jobsPort?.evaluateIncidents(result.clusterId, `report-${reportId}`);
+        }
+        if (result.status === "REJECTED")
+          logger.warn({ reportId, code: result.errorCode }, "agent report rejected");
+        return result;
+      },
+      { logger, concurrency: 2 },
+    ),
+    startWorker(backend, jobs.notificationDeliver, processNotificationDelivery(services), {
+      logger,
+      concurrency: 4,
+    }),
   ];
+  let sweeping = false;
+  const sweep = incidentSweepMs
+    ? setInterval(async () => {
+        if (sweeping) return;
+        sweeping = true;
+        try {
+          const r = await services.incidents.evaluateAll();
+          if (r.opened || r.resolved || r.failed.length) logger.info(r, "incident sweep");
+        } catch (err) {
+          logger.warn({ err: String(err) }, "incident sweep failed");
+        } finally {
+          sweeping = false;
+        }
+      }, incidentSweepMs)
+    : null;
+  sweep?.unref();
   return {
     workers: workers.map((w) => w.worker),
     async close() {
+      if (sweep) clearInterval(sweep);
       await Promise.all(workers.map((w) => w.close()));
     },
   };

@@ -49,7 +49,9 @@ export class DutyScheduler implements Scheduler {
   async start(): Promise<void> {
     this.indices = await this.o.beacon.validatorIndices(this.o.pubkeys);
     const epoch = epochAtSlot(this.o.network, this.currentSlot());
-    this.fireRegistration(epoch, this.o.clock.now());
+    // Now, or at genesis when started before it (a registration is never timestamped in the future).
+    const epochStart = slotStartMs(this.o.network, startSlotOfEpoch(this.o.network, epoch));
+    this.fireRegistration(epoch, epochStart > this.o.clock.now() ? epochStart : undefined);
     await this.resolve(epoch);
     await this.resolve(epoch + 1);
     this.scheduleEpochTick(epoch + 1);
@@ -77,8 +79,9 @@ export class DutyScheduler implements Scheduler {
 
   private scheduleEpochTick(epoch: number): void {
     const start = slotStartMs(this.o.network, startSlotOfEpoch(this.o.network, epoch));
-    this.fireRegistration(epoch, start);
     this.at(start, () => {
+      // Fired from the tick (not scheduled ahead): a start-up that overran the epoch start still has it.
+      this.fireRegistration(epoch);
       this.resolve(epoch + 1).catch((e) => this.o.onError?.(epoch + 1, e));
       this.scheduleEpochTick(epoch + 1);
     });
@@ -183,14 +186,22 @@ export class DutyScheduler implements Scheduler {
     }
   }
 
-  /** The epoch's builder_registration duty (slot: the epoch's first), for every known validator. */
-  private fireRegistration(epoch: number, atMs: number): void {
+  /**
+   * The epoch's builder_registration duty (slot: the epoch's first), for every known validator: at
+   * `atMs`, or right away (even if the epoch started a while ago: its deadline is the epoch's end).
+   */
+  private fireRegistration(epoch: number, atMs?: number): void {
     if (!this.o.builderRegistration || this.indices.size === 0) return;
     const slot = startSlotOfEpoch(this.o.network, epoch);
     const defs = new Map<PubKey, DutyDefinition>(
       [...this.indices].map(([pubkey, validatorIndex]) => [pubkey, { pubkey, validatorIndex, slot }]),
     );
-    this.fire(duty(slot, "builder_registration"), defs, atMs);
+    const d = duty(slot, "builder_registration");
+    if (atMs !== undefined) this.fire(d, defs, atMs);
+    else
+      this.at(this.o.clock.now(), () => {
+        for (const fn of this.listeners) fn(d, defs);
+      });
   }
 
   private fire(d: Duty, defs: DutyDefinitionSet, atMs: number): void {

@@ -20,6 +20,35 @@ export function createSql(databaseUrl: string, options: postgres.Options<Record<
   return postgres(databaseUrl, { max: 4, onnotice: () => {}, ...options });
 }
 export type Sql = ReturnType<typeof createSql>;
+/** A postgres.js transaction (`sql.begin(async (tx) => …)`). */
+export type SqlTx = postgres.TransactionSql<{ [x: string]: unknown }>;
+
+/**
+ * postgres.js 3.4.9 can throw `TypeError: Cannot read properties of null (reading 'write')` from a
+ * `setImmediate` after the server closed a connection (a database restart, pg_terminate_backend):
+ * porsager/postgres#1154 and #1208, fix proposed in #1168/#1209, not released. The query involved
+ * has already been rejected with CONNECTION_CLOSED (so its transaction is rolled back and retried
+ * by the job system); only the stray write escapes as an uncaught exception and would take the
+ * process down. This handler swallows exactly that error (stack inside postgres' connection.js
+ * `nextWrite`) and logs it; anything else is re-thrown as before. Remove when postgres.js ships the fix.
+ */
+export function guardPostgresJsNullSocket(log: (message: string) => void = () => {}): void {
+  process.on("uncaughtException", (error) => {
+    const stack = error instanceof Error ? (error.stack ?? "") : "";
+    if (
+      error instanceof TypeError &&
+      /reading 'write'/.test(error.message) &&
+      /postgres[\\/]src[\\/]connection\.js/.test(stack) &&
+      /nextWrite/.test(stack)
+    ) {
+      log(`ignored postgres.js write on a closed connection (porsager/postgres#1154): ${error.message}`);
+      return;
+    }
+    // Not ours: behave as Node does without a handler (print, exit non-zero).
+    console.error(error);
+    process.exit(1);
+  });
+}
 
 /** True when the error is Prisma's unique-constraint violation (P2002). */
 export function isUniqueViolation(error: unknown): boolean {

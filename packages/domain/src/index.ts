@@ -1,22 +1,40 @@
-import type { Db } from "@cohort/db";
+import type { Db, Sql } from "@cohort/db";
 import { Authz } from "./actor";
 import { type AuthConfig, AuthService, defaultAuthConfig } from "./auth/service";
 import { ClusterService } from "./clusters/service";
+import { type EventsPort, noEvents } from "./events";
+import { IncidentService } from "./incidents/service";
+import { IngestService } from "./ingest/service";
 import type { JobsPort } from "./jobs";
+import { type ChannelSenders, defaultSenders } from "./notifications/channels";
+import { NotificationService } from "./notifications/service";
+import { OnCallService } from "./oncall/service";
 
 export * from "./actor";
 export * from "./auth/service";
 export * from "./auth/tokens";
+export * from "./clusters/lock";
 export * from "./clusters/service";
 export * from "./clusters/typedData";
 export * from "./errors";
+export * from "./events";
+export * from "./incidents/detect";
+export * from "./incidents/service";
+export * from "./ingest/service";
 export * from "./jobs";
+export * from "./notifications/channels";
+export * from "./notifications/service";
+export * from "./oncall/service";
 export * from "./validation";
 
 export interface Services {
   authz: Authz;
   auth: AuthService;
   clusters: ClusterService;
+  incidents: IncidentService;
+  onCall: OnCallService;
+  notifications: NotificationService;
+  ingest: IngestService;
 }
 
 /** Builds every domain service over one database client and a jobs port. */
@@ -25,16 +43,31 @@ export function createServices({
   jobs,
   auth = defaultAuthConfig,
   now = () => new Date(),
+  events = noEvents,
+  senders = defaultSenders(),
+  sql,
 }: {
   db: Db;
+  /** postgres.js for the ingest bulk path (COPY); only the worker needs it. */
+  sql?: Sql;
   jobs: JobsPort;
   auth?: AuthConfig;
   now?: () => Date;
+  /** Live updates (the API's SSE endpoint); dropped when not given. */
+  events?: EventsPort;
+  /** How each notification channel kind is sent. */
+  senders?: ChannelSenders;
 }): Services {
   const authz = new Authz(db);
+  const onCall = new OnCallService(db, authz, now);
+  const notifications = new NotificationService(db, authz, jobs, onCall, senders, now);
   return {
+    onCall,
+    notifications,
+    incidents: new IncidentService(db, authz, jobs, events, onCall, notifications, now),
     authz,
     auth: new AuthService(db, authz, auth, now),
     clusters: new ClusterService(db, authz, jobs, now),
+    ingest: new IngestService(db, sql, (id) => jobs.ingestReport(id), now),
   };
 }

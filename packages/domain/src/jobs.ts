@@ -5,7 +5,24 @@
 export interface JobsPort {
   /** Membership of a cluster changed (an operator accepted, was added or removed). */
   rosterChanged(clusterId: string, rosterVersion: number): Promise<void>;
+  /** A notification delivery row was written; send it (with retries) in the background. */
+  deliverNotification(deliveryId: string): Promise<void>;
+  /** An incident opened: check after `delayMs` whether it was acknowledged, else escalate. */
+  scheduleEscalation(incidentId: string, delayMs: number): Promise<void>;
+  /**
+   * New evidence for a cluster (an ingest batch was written): run the incident detectors. `key`
+   * makes it idempotent per batch or timer tick ([A-Za-z0-9_-], ≤ 64 characters).
+   */
+  evaluateIncidents(clusterId: string, key: string): Promise<void>;
+  /** An agent report was stored (QUEUED): verify and apply it in the background. */
+  ingestReport(reportId: string): Promise<void>;
 }
 
 /** A JobsPort that drops everything: for scripts that must not enqueue (e.g. seeding). */
-export const noJobs: JobsPort = { rosterChanged: async () => {} };
+export const noJobs: JobsPort = {
+  rosterChanged: async () => {},
+  deliverNotification: async () => {},
+  scheduleEscalation: async () => {},
+  evaluateIncidents: async () => {},
+  ingestReport: async () => {},
+};

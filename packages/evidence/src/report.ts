@@ -89,7 +89,39 @@ export interface ReportBatch {
   outcomes: DutyOutcomeReport[];
   heartbeats: Heartbeat[];
   epochRoots: EpochRoot[];
+  /**
+   * The chain's clock as the agent's beacon node reports it. The portal needs it for duty deadlines
+   * on networks it does not know (devnets) and checks it against what it knows otherwise.
+   */
+  chain?: ChainClock;
 }
+
+export interface ChainClock {
+  /** Unix seconds. */
+  genesisTime: number;
+  secondsPerSlot: number;
+  slotsPerEpoch: number;
+}
+
+/** Duty type codes (append-only, as `@cohort/core` DutyType) ↔ the portal's enum names. */
+export const DUTY_TYPE_NAMES: Readonly<Record<number, string>> = {
+  1: "ATTESTER",
+  2: "PROPOSER",
+  3: "RANDAO",
+  4: "PREPARE_AGGREGATOR",
+  5: "AGGREGATOR",
+  6: "SYNC_MESSAGE",
+  7: "PREPARE_SYNC_CONTRIBUTION",
+  8: "SYNC_CONTRIBUTION",
+  9: "BUILDER_REGISTRATION",
+  10: "VOLUNTARY_EXIT",
+};
+/**
+ * Duties the chain sees, on which members are held accountable. RANDAO reveals and selection
+ * proofs are steps inside proposer / aggregator / contribution duties: their messages are kept as
+ * evidence but not counted as duties of their own.
+ */
+export const ACCOUNTABLE_DUTY_CODES: ReadonlySet<number> = new Set([1, 2, 5, 6, 8]);
 
 export interface SignedReportBatch {
   batch: ReportBatch;
@@ -186,6 +218,13 @@ export const reportBatchSchema = z.object({
       }),
     )
     .max(1_000),
+  chain: z
+    .object({
+      genesisTime: uint,
+      secondsPerSlot: z.number().int().min(1).max(600),
+      slotsPerEpoch: z.number().int().min(1).max(1024),
+    })
+    .optional(),
 });
 
 export const signedReportBatchSchema = z.object({ batch: reportBatchSchema, signature: hexOf(65) });

@@ -1,4 +1,5 @@
 export * from "./connection";
+export * from "./events";
 export * from "./jobs";
 export * from "./producer";
 export * from "./worker";

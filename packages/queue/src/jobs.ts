@@ -18,7 +18,13 @@ export interface JobDefinition<S extends z.ZodType> {
 
 const define = <S extends z.ZodType>(d: JobDefinition<S>) => d;
 
-export const QUEUES = { roster: "roster" } as const;
+export const QUEUES = {
+  roster: "roster",
+  incidentEvaluate: "incident-evaluate",
+  incidentEscalate: "incident-escalate",
+  notificationDeliver: "notification-deliver",
+  ingest: "ingest",
+} as const;
 
 export const jobs = {
   /** Recompute what follows from a cluster's member roster (e.g. PENDING → ACTIVE once all accepted). */
@@ -29,6 +35,43 @@ export const jobs = {
     // BullMQ custom ids must not contain ':'.
     jobId: (p) => `roster-${p.clusterId}-v${p.rosterVersion}`,
     attempts: 5,
+    backoffMs: 1_000,
+  }),
+  /** Run the incident detectors over a cluster's stored evidence (after an ingest batch, or on a timer). */
+  incidentEvaluate: define({
+    queue: QUEUES.incidentEvaluate,
+    name: "incident.evaluate",
+    payload: z.object({ clusterId: z.uuid(), key: z.string().regex(/^[\w-]{1,64}$/) }),
+    // One job per (cluster, key): the caller picks the key (a batch id, a timer tick).
+    jobId: (p) => `incident-evaluate-${p.clusterId}-${p.key}`,
+    attempts: 3,
+    backoffMs: 2_000,
+  }),
+  /** Fired ackTimeoutMinutes after an incident opened: escalate to the SECONDARY if not acknowledged. */
+  incidentEscalate: define({
+    queue: QUEUES.incidentEscalate,
+    name: "incident.escalate",
+    payload: z.object({ incidentId: z.uuid() }),
+    jobId: (p) => `incident-escalate-${p.incidentId}`,
+    attempts: 5,
+    backoffMs: 5_000,
+  }),
+  /** Send one NotificationDelivery (webhook, …); the row records attempts and the last error. */
+  notificationDeliver: define({
+    queue: QUEUES.notificationDeliver,
+    name: "notification.deliver",
+    payload: z.object({ deliveryId: z.string().regex(/^\d{1,20}$/) }),
+    jobId: (p) => `notification-${p.deliveryId}`,
+    attempts: 6,
+    backoffMs: 2_000,
+  }),
+  /** Verify and apply one stored agent report (AgentReport QUEUED → ACCEPTED | REJECTED). */
+  ingestReport: define({
+    queue: QUEUES.ingest,
+    name: "ingest.report",
+    payload: z.object({ reportId: z.uuid() }),
+    jobId: (p) => `ingest-${p.reportId}`,
+    attempts: 8,
     backoffMs: 1_000,
   }),
 } as const;

@@ -23,7 +23,11 @@ export class JobProducer {
   }
 
   /** Adds a job; returns its id. Adding the same logical job twice returns the existing id. */
-  async enqueue<S extends z.ZodType>(def: JobDefinition<S>, payload: z.input<S>): Promise<string> {
+  async enqueue<S extends z.ZodType>(
+    def: JobDefinition<S>,
+    payload: z.input<S>,
+    { delayMs }: { delayMs?: number } = {},
+  ): Promise<string> {
     const parsed = def.payload.safeParse(payload);
     if (!parsed.success) {
       throw new JobPayloadError(
@@ -34,6 +38,7 @@ export class JobProducer {
       jobId: def.jobId(parsed.data),
       attempts: def.attempts,
       backoff: { type: "exponential", delay: def.backoffMs },
+      ...(delayMs ? { delay: delayMs } : {}),
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
@@ -59,6 +64,18 @@ export function jobsPortFor(producer: JobProducer) {
   return {
     rosterChanged: async (clusterId: string, rosterVersion: number) => {
       await producer.enqueue(jobs.rosterRecompute, { clusterId, rosterVersion });
+    },
+    deliverNotification: async (deliveryId: string) => {
+      await producer.enqueue(jobs.notificationDeliver, { deliveryId });
+    },
+    scheduleEscalation: async (incidentId: string, delayMs: number) => {
+      await producer.enqueue(jobs.incidentEscalate, { incidentId }, { delayMs });
+    },
+    evaluateIncidents: async (clusterId: string, key: string) => {
+      await producer.enqueue(jobs.incidentEvaluate, { clusterId, key });
+    },
+    ingestReport: async (reportId: string) => {
+      await producer.enqueue(jobs.ingestReport, { reportId });
     },
   };
 }

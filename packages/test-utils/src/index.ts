@@ -5,10 +5,16 @@ import {
   portalSiweMessage,
   signInWithEthereum,
 } from "@cohort/api/client";
-import { createDb, type Db } from "@cohort/db";
-import { createServices, type Services } from "@cohort/domain";
+import { createDb, createSql, type Db } from "@cohort/db";
+import { createServices, defaultSenders, type Services } from "@cohort/domain";
 import { createLogger } from "@cohort/logger";
-import { JobProducer, jobsPortFor, type QueueBackend } from "@cohort/queue";
+import {
+  createRedisEventBus,
+  type EventBus,
+  JobProducer,
+  jobsPortFor,
+  type QueueBackend,
+} from "@cohort/queue";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { inject } from "vitest";
 
@@ -21,6 +27,8 @@ export interface TestApp {
   url: string;
   producer: JobProducer;
   backend: QueueBackend;
+  /** Live cluster events (Redis pub/sub under the run's prefix), as the API's SSE endpoint uses. */
+  events: EventBus;
   /** POSTs a GraphQL operation, with an optional bearer token. */
   gql<T = Record<string, unknown>>(
     query: string,
@@ -56,23 +64,31 @@ export async function startTestApp({
   redisUrl = inject("redisUrl"),
   queuePrefix = inject("queuePrefix"),
   now,
+  fetchImpl,
 }: {
   databaseUrl?: string;
   redisUrl?: string;
   queuePrefix?: string;
   now?: () => Date;
+  /** What webhook deliveries use instead of the global fetch. */
+  fetchImpl?: typeof fetch;
 } = {}): Promise<TestApp> {
   const db = createDb(databaseUrl, { maxConnections: 4 });
   const backend: QueueBackend = { kind: "redis", url: redisUrl, prefix: queuePrefix };
   const producer = new JobProducer(backend);
+  const events = createRedisEventBus(redisUrl, queuePrefix);
+  const sql = createSql(databaseUrl, { max: 4 });
   const services = createServices({
     db,
+    sql,
     jobs: jobsPortFor(producer),
+    events,
+    ...(fetchImpl ? { senders: defaultSenders(fetchImpl) } : {}),
     auth: { siweDomains: [TEST_SIWE_DOMAIN], nonceTtlMs: 60_000, sessionTtlMs: 3_600_000 },
     ...(now ? { now } : {}),
   });
   const logger = createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const api = await createApi({ db, services, logger, maxDepth: 10, maxComplexity: 5000 });
+  const api = await createApi({ db, services, logger, maxDepth: 10, maxComplexity: 5000, events });
   const { url } = await api.listen(0);
 
   const gql: TestApp["gql"] = (query, variables, token) => graphqlRequest(url, query, variables, token);
@@ -85,11 +101,14 @@ export async function startTestApp({
     url,
     producer,
     backend,
+    events,
     gql,
     signIn,
     async close() {
       await api.close();
       await producer.close();
+      await events.close();
+      await sql.end({ timeout: 5 });
       await db.$disconnect();
     },
   };

@@ -2,6 +2,8 @@ import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder";
 import "./modules/auth";
 import "./modules/clusters";
+import "./modules/incidents";
+import "./modules/oncall";
 
 /** The executable schema. Modules register themselves on the builder when imported above. */
 export const schema = builder.toSchema();

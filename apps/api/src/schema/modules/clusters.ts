@@ -26,7 +26,7 @@ export const OperatorRef = builder.objectRef<Operator>("Operator").implement({
 });
 
 export const ClusterRef = builder.objectRef<Cluster>("Cluster");
-const MemberRef = builder.objectRef<ClusterMember>("ClusterMember");
+export const MemberRef = builder.objectRef<ClusterMember>("ClusterMember");
 
 MemberRef.implement({
   description: "An operator's seat in a cluster: one node, one key share.",

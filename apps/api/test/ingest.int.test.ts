@@ -1,0 +1,299 @@
+/**
+ * Agent report ingest end to end, on real PostgreSQL and Redis: HTTP accept (auth, shape, identity
+ * signature, idempotency) → the worker's verification and bulk writes → reconciled participation,
+ * compared with the pure rule (`@cohort/evidence` reconcile) over the same evidence.
+ */
+import { lockToJson } from "@cohort/cluster";
+import { createSql } from "@cohort/db";
+import { attachLock, newApiKey } from "@cohort/domain";
+import {
+  type ReportBatch,
+  reconcile,
+  type SignedReportBatch,
+  signReportBatch,
+  toHex,
+} from "@cohort/evidence";
+import { jobs, startWorker } from "@cohort/queue";
+import { startTestApp, type TestApp, waitFor } from "@cohort/test-utils";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ATTESTER, digestOf, makeWorld, N, type World } from "../../../packages/evidence/test/fixture";
+
+let app: TestApp;
+let w: World;
+let clusterId: string;
+const keys: string[] = []; // API key per share index − 1
+
+async function post(batch: SignedReportBatch | unknown, key: string | undefined) {
+  const res = await fetch(`${app.url}/ingest/v1/reports`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify(batch),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Member i's batch: the messages it sent, the receipts it recorded, its signed epoch root. */
+function batchOf(i: number, seq = 1, messages = w.messages): ReportBatch {
+  const log = w.logs.find((l) => l.shareIndex === i);
+  return {
+    version: 1,
+    lockHash: w.cluster.lockHash,
+    reporter: i,
+    seq,
+    createdAt: 1_760_000_000_000,
+    sent: messages.filter((m) => m.message.shareIndex === i),
+    receipts: w.receipts
+      .filter((r) => r.receiver === i && messages.some((x) => digestOf(x) === r.digest))
+      .map((r) => {
+        const m = messages.find((x) => digestOf(x) === r.digest)!;
+        return {
+          digest: r.digest,
+          from: r.from,
+          slot: m.message.slot,
+          dutyType: ATTESTER,
+          receivedAt: r.receivedAt,
+        };
+      }),
+    outcomes: [],
+    heartbeats: [
+      {
+        at: 1_760_000_000_000,
+        peersConnected: [1, 2, 3, 4].filter((x) => x !== i),
+        clockOffsetMs: 3,
+        beaconStatus: "ok",
+        readyReason: null,
+        version: "test",
+      },
+    ],
+    epochRoots: log?.root ? [log.root] : [],
+  };
+}
+const signed = (b: ReportBatch) => signReportBatch(b, w.identityKeys[b.reporter - 1]!);
+
+async function participation() {
+  const rows = await app.db.participation.findMany({
+    where: { clusterId },
+    include: { member: { select: { shareIndex: true } } },
+  });
+  const by = new Map<number, { expected: number; contributed: number }>();
+  for (const r of rows) {
+    const e = by.get(r.member.shareIndex) ?? { expected: 0, contributed: 0 };
+    e.expected++;
+    if (r.contributed) e.contributed++;
+    by.set(r.member.shareIndex, e);
+  }
+  return by;
+}
+
+beforeAll(async () => {
+  app = await startTestApp();
+  w = makeWorld();
+  // The cluster as the portal knows it: four operators (the lock's addresses), then the lock attached.
+  const account = await app.db.account.create({ data: { address: `0x${"ab".repeat(20)}` } });
+  const cluster = await app.db.cluster.create({
+    data: {
+      name: `ingest ${Date.now()}`,
+      network: "hoodi",
+      threshold: 3,
+      status: "ACTIVE",
+      configHash: toHex(new Uint8Array(32)),
+      createdByAddress: account.address,
+    },
+  });
+  clusterId = cluster.id;
+  for (const m of w.cluster.members) {
+    const operator = await app.db.operator.upsert({
+      where: { address: m.address.toLowerCase() },
+      create: { address: m.address.toLowerCase() },
+      update: {},
+    });
+    const member = await app.db.clusterMember.create({
+      data: { clusterId, operatorId: operator.id, shareIndex: m.shareIndex, status: "ACTIVE" },
+    });
+    const { key, prefix, secretHash } = newApiKey();
+    await app.db.apiKey.create({
+      data: {
+        prefix,
+        secretHash,
+        name: `agent ${m.shareIndex}`,
+        clusterId,
+        memberId: member.id,
+        createdById: account.id,
+      },
+    });
+    keys[m.shareIndex - 1] = key;
+  }
+  await attachLock(app.db, clusterId, lockToJson(w.lock));
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe("agent report ingest", () => {
+  it("refuses what must not be stored, with a code naming the problem", async () => {
+    const b = signed(batchOf(1));
+    expect((await post(b, undefined)).status).toBe(401); // anonymous: not an agent
+    expect(await post(b, keys[1])).toMatchObject({ status: 403, body: { field: "batch.reporter" } });
+    const badSig = { ...b, signature: signed(batchOf(2)).signature };
+    expect(await post(badSig, keys[0])).toMatchObject({ status: 400, body: { code: "SIGNATURE_INVALID" } });
+    const malformed = { batch: { ...b.batch, receipts: [{ digest: "0x12" }] }, signature: b.signature };
+    expect(await post(malformed, keys[0])).toMatchObject({
+      status: 400,
+      body: { code: "BAD_USER_INPUT", field: "batch.receipts.0.digest" },
+    });
+    expect(await app.db.agentReport.count({ where: { clusterId } })).toBe(0);
+  });
+
+  it("applies every member's report once and reconciles participation exactly as the rule says", async () => {
+    const ids: string[] = [];
+    for (let i = 1; i <= N; i++) {
+      const res = await post(signed(batchOf(i)), keys[i - 1]);
+      expect(res).toMatchObject({ status: 202, body: { accepted: true, duplicate: false } });
+      ids.push(res.body.reportId as string);
+    }
+    // Replays change nothing.
+    expect(await post(signed(batchOf(3)), keys[2])).toMatchObject({ status: 202, body: { duplicate: true } });
+    // The same seq with other content is a conflict, not a silent overwrite.
+    const other = batchOf(3);
+    other.createdAt += 1;
+    expect(await post(signed(other), keys[2])).toMatchObject({ status: 409, body: { code: "SEQ_CONFLICT" } });
+
+    // Run the real worker over the queue.
+    const worker = startWorker(
+      app.backend,
+      jobs.ingestReport,
+      async ({ reportId }) => {
+        try {
+          return await app.services.ingest.process(reportId);
+        } catch (e) {
+          console.error("ingest failed", e);
+          throw e;
+        }
+      },
+      {},
+    );
+    try {
+      await waitFor(
+        async () =>
+          (await app.db.agentReport.count({ where: { id: { in: ids }, status: "ACCEPTED" } })) === N,
+        30_000,
+        "all reports processed",
+      );
+    } finally {
+      await worker.close();
+    }
+
+    const truth = reconcile({
+      cluster: w.cluster,
+      duties: w.duties,
+      messages: w.messages,
+      receipts: w.receipts,
+      q: 2,
+    });
+    const got = await participation();
+    for (const t of truth.members) {
+      expect(got.get(t.shareIndex), `member ${t.shareIndex}`).toEqual({
+        expected: t.expected,
+        contributed: t.contributed,
+      });
+    }
+    // The fixture's story: member 4 absent for 4 of 8 slots, member 2 late once (3 validators per slot).
+    expect(got.get(4)).toEqual({ expected: 24, contributed: 12 });
+    expect(got.get(2)).toEqual({ expected: 24, contributed: 21 });
+    const late = await app.db.participation.findFirst({
+      where: { clusterId, member: { shareIndex: 2 }, slot: 3201 },
+    });
+    expect(late).toMatchObject({ contributed: false, missReason: "LATE" });
+    const absent = await app.db.participation.findFirst({
+      where: { clusterId, member: { shareIndex: 4 }, slot: 3207 },
+    });
+    expect(absent).toMatchObject({ contributed: false, missReason: "NO_MESSAGE" });
+
+    // Roll-ups agree with the rows; epoch roots and heartbeats were stored.
+    const epoch = await app.db.memberEpochParticipation.findMany({ where: { clusterId } });
+    expect(epoch.map((e) => e.expected).reduce((a, b) => a + b, 0)).toBe(96);
+    expect(epoch.map((e) => e.contributed).reduce((a, b) => a + b, 0)).toBe(24 + 21 + 24 + 12);
+    expect(await app.db.memberEpochRoot.count({ where: { clusterId } })).toBe(N);
+    expect(await app.db.uptimeHour.count({ where: { clusterId } })).toBe(N);
+
+    // Processing a report twice (a retried job) changes nothing.
+    expect(await app.services.ingest.process(ids[0]!)).toEqual({ status: "SKIPPED" });
+    expect(await participation()).toEqual(got);
+  });
+
+  it("rejects a whole report with one bad partial, storing none of it", async () => {
+    const before = await app.db.signedPartialMessage.count({ where: { clusterId } });
+    const b = batchOf(1, 2);
+    // A valid-looking message whose first partial is member 2's for the same root: the wrong share.
+    const msg = structuredClone(b.sent[0]!);
+    const other = w.messages.find((m) => m.message.shareIndex === 2 && m.message.slot === msg.message.slot)!;
+    msg.message.partials[0]!.signature = other.message.partials[0]!.signature;
+    msg.message.sentAt += 7; // a new message (new digest), re-signed by member 1's identity key
+    const { signMsg } = await import("../../../packages/evidence/test/fixture");
+    b.sent = [signMsg(msg.message, w.identityKeys[0]!)];
+    b.receipts = [];
+    b.epochRoots = [];
+    const res = await post(signed(b), keys[0]);
+    expect(res.status).toBe(202);
+    const result = await app.services.ingest.process(res.body.reportId as string);
+    expect(result).toMatchObject({ status: "REJECTED", errorCode: "INVALID_PARTIAL" });
+    const report = await app.db.agentReport.findUniqueOrThrow({ where: { id: res.body.reportId as string } });
+    expect(report.errorDetail).toMatch(/sent\.0 .*partials\.0/);
+    expect(await app.db.signedPartialMessage.count({ where: { clusterId } })).toBe(before);
+  });
+
+  it("loses nothing and double-counts nothing when the ingest transaction dies mid-way", async () => {
+    // A fresh member-1 report covering one more slot, whose transaction we kill while it waits on a lock.
+    const msgs = w.messages.filter((m) => m.message.slot === 3200);
+    const b = batchOf(1, 3, msgs);
+    b.sent = b.sent.map((m) => {
+      const copy = structuredClone(m);
+      copy.message.sentAt += 11;
+      return copy;
+    });
+    const { signMsg } = await import("../../../packages/evidence/test/fixture");
+    b.sent = b.sent.map((m) => signMsg(m.message, w.identityKeys[0]!));
+    b.receipts = [];
+    b.epochRoots = [];
+    b.heartbeats = [];
+    const res = await post(signed(b), keys[0]);
+    const reportId = res.body.reportId as string;
+    const before = await participation();
+
+    const admin = createSql(inject("databaseUrl"), { max: 2 });
+    try {
+      await admin.begin(async (lockTx) => {
+        await lockTx`LOCK TABLE "MemberEpochParticipation" IN EXCLUSIVE MODE`;
+        const running = app.services.ingest.process(reportId).then(
+          () => "done",
+          (e: Error) => e.message,
+        );
+        // Wait until the ingest transaction blocks on the lock, then cancel it from the server side
+        // (pg_terminate_backend would also do, but trips postgres.js 3.4.9's null-socket bug in
+        // this process: porsager/postgres#1154 — see guardPostgresJsNullSocket in @cohort/db).
+        const victim = await waitFor(async () => {
+          const rows = await admin`
+            SELECT pid FROM pg_stat_activity
+            WHERE wait_event_type = 'Lock' AND query ILIKE '%MemberEpochParticipation%' AND pid <> pg_backend_pid()`;
+          return rows[0]?.pid as number | undefined;
+        }, 15_000);
+        await admin`SELECT pg_cancel_backend(${victim})`;
+        expect(await running).not.toBe("done");
+      });
+      const report = await app.db.agentReport.findUniqueOrThrow({ where: { id: reportId } });
+      expect(report.status).toBe("QUEUED"); // rolled back: still to do
+      expect(await participation()).toEqual(before);
+      // The retry applies it exactly once.
+      expect(await app.services.ingest.process(reportId)).toMatchObject({ status: "ACCEPTED" });
+      expect(await app.services.ingest.process(reportId)).toEqual({ status: "SKIPPED" });
+      const messages = await app.db.signedPartialMessage.count({
+        where: { clusterId, slot: 3200, sender: { shareIndex: 1 } },
+      });
+      expect(messages).toBe(2); // the original and the re-sent (new digest) message, once each
+      expect(await participation()).toEqual(before); // same duties, same members: nothing double-counted
+    } finally {
+      await admin.end({ timeout: 5 });
+    }
+  });
+});

@@ -1,0 +1,25 @@
+/**
+ * Live updates the domain announces (e.g. to the API's SSE endpoint). The domain never talks to
+ * Redis or HTTP itself: the composition roots implement this port (see `@cohort/queue` events).
+ */
+export type IncidentEventType = "incident.opened" | "incident.updated" | "incident.resolved";
+
+export type ClusterEvent = {
+  type: IncidentEventType;
+  clusterId: string;
+  incidentId: string;
+  number: number;
+  status: string;
+  severity: string;
+  kind: string;
+  /** What changed, e.g. "acknowledged", "note", "merged", "escalated". */
+  change?: string;
+  at: string;
+};
+
+export interface EventsPort {
+  publish(event: ClusterEvent): Promise<void>;
+}
+
+/** Drops every event: for scripts and tests that do not watch live updates. */
+export const noEvents: EventsPort = { publish: async () => {} };
