@@ -5,7 +5,7 @@ import { runBeaconSim } from "./beaconSim";
 import { BYZANTINE_MODES, type ByzantineMode } from "./byzantine";
 import { CliError, createCluster, DEVNET_EIP712_CHAIN_ID } from "./cluster/create";
 import { parseSkip, SKIPPABLE, verifyClusterFile } from "./cluster/verify";
-import { verifyEvidenceFile } from "./evidence";
+import { exportEvidence, verifyEvidenceFile } from "./evidence";
 import { broadcastExit, signPartialExit } from "./exit";
 import { parseInteropRange } from "./interop";
 import { formatSimnetSummary, parseByzantine, parseKill, runSimnet } from "./simnet";
@@ -119,6 +119,35 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     });
 
   const evidence = program.command("evidence").description("participation evidence (offline audit bundles)");
+  evidence
+    .command("export")
+    .description(
+      "download a cluster's evidence bundle for a slot range from the portal (operators and auditors)",
+    )
+    .requiredOption("--portal-url <url>", "the portal API, e.g. http://127.0.0.1:4000")
+    .requiredOption(
+      "--token <token>",
+      "a session token (cohort_s_…) of an operator or auditor of the cluster",
+    )
+    .requiredOption("--cluster <id>", "the cluster id")
+    .requiredOption("--from <slot>", "first slot", int("--from"))
+    .requiredOption("--to <slot>", "last slot (inclusive)", int("--to"))
+    .requiredOption("--out <file>", "where to write the bundle (must not exist)")
+    .action(
+      async (o: {
+        portalUrl: string;
+        token: string;
+        cluster: string;
+        from: number;
+        to: number;
+        out: string;
+      }) => {
+        const r = await exportEvidence(o);
+        io.out(
+          `wrote ${o.out}: slots ${o.from}–${o.to}, ${r.duties} duties, ${r.members} member-epochs (${r.bytes} bytes)`,
+        );
+      },
+    );
   evidence
     .command("verify <bundle>")
     .description(

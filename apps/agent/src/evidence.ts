@@ -105,3 +105,40 @@ export async function verifyEvidenceFile(
   }
   return { ok: true, out, err: [], verification: v };
 }
+
+/** `cohort evidence export`: GET the bundle from the portal and write it (never over an existing file). */
+export async function exportEvidence(o: {
+  portalUrl: string;
+  token: string;
+  cluster: string;
+  from: number;
+  to: number;
+  out: string;
+}): Promise<{ duties: number; members: number; bytes: number }> {
+  const url = new URL(`/evidence/v1/clusters/${encodeURIComponent(o.cluster)}/bundle`, o.portalUrl);
+  url.searchParams.set("fromSlot", String(o.from));
+  url.searchParams.set("toSlot", String(o.to));
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${o.token}` } });
+  } catch (e) {
+    throw new CliError(`cannot reach the portal at ${o.portalUrl}: ${(e as Error).message}`);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let message = text;
+    try {
+      const body = JSON.parse(text) as { message?: string; code?: string };
+      message = `${body.code ?? res.status}: ${body.message ?? text}`;
+    } catch {}
+    throw new CliError(`the portal refused the export (${res.status}): ${message}`);
+  }
+  const bundle = JSON.parse(text) as { duties?: unknown[]; members?: unknown[] };
+  const { writeFile } = await import("node:fs/promises");
+  try {
+    await writeFile(o.out, text, { flag: "wx" });
+  } catch (e) {
+    throw new CliError(`cannot write ${o.out}: ${(e as Error).message}`);
+  }
+  return { duties: bundle.duties?.length ?? 0, members: bundle.members?.length ?? 0, bytes: text.length };
+}

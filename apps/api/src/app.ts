@@ -239,6 +239,39 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     }
   }
 
+  /**
+   * `GET /evidence/v1/clusters/:id/bundle?fromSlot=&toSlot=`: the offline audit bundle (JSON) for
+   * operators and auditors of the cluster; `cohort evidence export` downloads it and `cohort
+   * evidence verify` checks it without the portal.
+   */
+  async function handleBundle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    clusterId: string,
+    requestId: string,
+  ) {
+    if (req.method !== "GET") throw new HttpError(405, "METHOD_NOT_ALLOWED", "use GET");
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const slot = (name: string) => {
+      const v = url.searchParams.get(name);
+      return v !== null && /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    };
+    try {
+      const actor = await services.auth.authenticate(req.headers.authorization);
+      const bundle = await services.participation.exportBundle(
+        { actor, requestId, roleCache: new Map() },
+        clusterId,
+        slot("fromSlot"),
+        slot("toSlot"),
+      );
+      sendJson(res, 200, bundle);
+    } catch (e) {
+      if (!isCohortError(e)) throw e;
+      const status = e.code === "NOT_FOUND" ? 404 : e.code === "CONFLICT" ? 409 : httpStatus(e.code);
+      sendJson(res, status, { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) });
+    }
+  }
+
   async function handleReady(res: ServerResponse) {
     const checks: Record<string, string> = {};
     await Promise.all(
@@ -271,12 +304,16 @@ export async function createApi(options: ApiOptions): Promise<Api> {
       ? path
       : path.startsWith("/events/clusters/")
         ? "/events/clusters/:id"
-        : "other";
+        : path.startsWith("/evidence/v1/clusters/")
+          ? "/evidence/v1/clusters/:id/bundle"
+          : "other";
     const log = logger.child({ requestId });
     try {
       const eventsMatch = /^\/events\/clusters\/([^/]+)$/.exec(path);
+      const bundleMatch = /^\/evidence\/v1\/clusters\/([^/]+)\/bundle$/.exec(path);
       if (path === "/graphql") await handleGraphQL(req, res, requestId, log);
       else if (path === "/ingest/v1/reports") await handleIngest(req, res);
+      else if (bundleMatch) await handleBundle(req, res, decodeURIComponent(bundleMatch[1]!), requestId);
       else if (eventsMatch) await handleEvents(req, res, decodeURIComponent(eventsMatch[1]!), requestId);
       else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
       else if (path === "/readyz") await handleReady(res);

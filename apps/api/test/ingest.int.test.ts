@@ -12,6 +12,7 @@ import {
   type SignedReportBatch,
   signReportBatch,
   toHex,
+  verifyBundle,
 } from "@cohort/evidence";
 import { jobs, startWorker } from "@cohort/queue";
 import { startTestApp, type TestApp, waitFor } from "@cohort/test-utils";
@@ -220,6 +221,42 @@ describe("agent report ingest", () => {
     // Processing a report twice (a retried job) changes nothing.
     expect(await app.services.ingest.process(ids[0]!)).toEqual({ status: "SKIPPED" });
     expect(await participation()).toEqual(got);
+  });
+
+  it("exports a bundle an auditor verifies offline, with the same per-member counts", async () => {
+    // A session for an auditor of the cluster (grants are by address).
+    const { privateKeyToAccount, generatePrivateKey } = await import("viem/accounts");
+    const auditor = privateKeyToAccount(generatePrivateKey());
+    await app.db.clusterAccessGrant.create({
+      data: {
+        clusterId,
+        address: auditor.address.toLowerCase(),
+        role: "AUDITOR",
+        grantedByAddress: `0x${"ab".repeat(20)}`,
+      },
+    });
+    const token = await app.signIn(auditor);
+    const url = `${app.url}/evidence/v1/clusters/${clusterId}/bundle?fromSlot=3200&toSlot=3207`;
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const bundle = await res.json();
+    const checked = verifyBundle(bundle, w.lock);
+    if (!checked.ok) throw new Error(checked.failure.message);
+    expect(checked.members.map((m) => [m.shareIndex, m.expected, m.contributed])).toEqual([
+      [1, 24, 24],
+      [2, 24, 21],
+      [3, 24, 24],
+      [4, 24, 12],
+    ]);
+    // One altered partial in the exported bundle is caught.
+    const tampered = structuredClone(bundle);
+    const sig = tampered.members.find((m: { sent: unknown[] }) => m.sent.length > 0).sent[0].message.message
+      .partials[0];
+    sig.signature = `0x${"a".repeat(192)}`;
+    expect(verifyBundle(tampered, w.lock).ok).toBe(false);
+    // Agents may report but not export; outsiders learn nothing.
+    expect((await fetch(url, { headers: { authorization: `Bearer ${keys[0]}` } })).status).toBe(403);
+    expect((await fetch(url)).status).toBe(401);
   });
 
   it("rejects a whole report with one bad partial, storing none of it", async () => {

@@ -24,7 +24,12 @@ export interface QbftConsensusOptions {
   /** Peer ids in operator order; this node's process index is the position of `self`. */
   peers: readonly string[];
   self: string;
-  /** Round r times out after r × this (default 1000 ms). */
+  /**
+   * The round timer's increment (default 1000 ms, as Charon at 12 s slots; `createCoreNode` scales
+   * it with the slot). Eager linear timer: round r of a duty ends r increments (plus half an
+   * increment for a proposer's first round, which builds a block) after this node started the
+   * duty's consensus — so a dead leader costs one increment, not a growing wait.
+   */
   roundTimeoutMs?: number;
   /** Whether the duty is past its deadline (late messages are dropped). */
   isExpired: (duty: Duty) => boolean;
@@ -80,7 +85,13 @@ export class QbftConsensus implements Consensus {
       {
         nodes: n,
         isLeader: (_i, round, process) => leaderIndex(duty, round, n) === process,
-        newTimer: (round, onExpire) => ({ cancel: this.o.clock.setTimer(onExpire, round * timeout) }),
+        newTimer: (round, onExpire) => {
+          const extra = duty.type === "proposer" ? timeout / 2 : 0;
+          const deadline = proposedAt + round * timeout + extra;
+          // A round entered after its deadline (a slow node catching up) still gets a tenth of one.
+          const wait = Math.max(timeout / 10, deadline - this.o.clock.now());
+          return { cancel: this.o.clock.setTimer(onExpire, wait) };
+        },
         decide: (_i, value, qcommit) => {
           this.o.onDecided?.(duty, qcommit[0]?.round ?? 0, this.o.clock.now() - proposedAt);
           const decided = decodeValue(value);

@@ -116,7 +116,8 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
     transport: o.consensusTransport,
     peers: o.cluster.members.map((m) => m.peerId),
     self: o.self,
-    ...(o.roundTimeoutMs !== undefined ? { roundTimeoutMs: o.roundTimeoutMs } : {}),
+    // 1 s at 12 s slots (Charon), scaled down for fast devnets, never under 250 ms.
+    roundTimeoutMs: o.roundTimeoutMs ?? Math.min(1000, Math.max(250, (network.secondsPerSlot * 1000) / 12)),
     isExpired: (d) => deadlineMs(d) <= o.clock.now(),
     ...(o.observe?.consensusDecided ? { onDecided: o.observe.consensusDecided } : {}),
     ...(o.observe?.consensusInvalid ? { onInvalid: o.observe.consensusInvalid } : {}),

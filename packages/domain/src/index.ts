@@ -9,6 +9,7 @@ import type { JobsPort } from "./jobs";
 import { type ChannelSenders, defaultSenders } from "./notifications/channels";
 import { NotificationService } from "./notifications/service";
 import { OnCallService } from "./oncall/service";
+import { ParticipationService } from "./participation/service";
 
 export * from "./actor";
 export * from "./auth/service";
@@ -25,6 +26,7 @@ export * from "./jobs";
 export * from "./notifications/channels";
 export * from "./notifications/service";
 export * from "./oncall/service";
+export * from "./participation/service";
 export * from "./validation";
 
 export interface Services {
@@ -35,6 +37,7 @@ export interface Services {
   onCall: OnCallService;
   notifications: NotificationService;
   ingest: IngestService;
+  participation: ParticipationService;
 }
 
 /** Builds every domain service over one database client and a jobs port. */
@@ -69,5 +72,6 @@ export function createServices({
     auth: new AuthService(db, authz, auth, now),
     clusters: new ClusterService(db, authz, jobs, now),
     ingest: new IngestService(db, sql, (id) => jobs.ingestReport(id), now),
+    participation: new ParticipationService(db, authz),
   };
 }

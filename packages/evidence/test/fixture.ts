@@ -178,12 +178,23 @@ function makeLock() {
 }
 
 /** The honest world: messages, receipts and signed epoch logs as the agents would have produced them. */
-export function makeWorld(): World {
+export interface WorldOptions {
+  /** Attester duty slots, all inside epoch 100 (default SLOTS). */
+  slots?: number[];
+  /** Whether member i is up at a slot (default: member 4 absent from ABSENT_FROM on). */
+  present?: (shareIndex: number, slot: number) => boolean;
+  /** A member whose message for one slot arrives after the deadline (default LATE; null for none). */
+  late?: { shareIndex: number; slot: number } | null;
+}
+
+export function makeWorld(options: WorldOptions = {}): World {
+  const slots = options.slots ?? SLOTS;
+  const lateOne = options.late === undefined ? LATE : options.late;
   const { lock, identityKeys, shares } = makeLock();
   const cluster = evidenceClusterFromLock(lock);
   const validators = cluster.validators.map((v) => v.pubkey);
   const roots = new Map<string, string>();
-  for (const slot of SLOTS) for (const v of validators) roots.set(rootKey(slot, v), toHex(randomBytes(32)));
+  for (const slot of slots) for (const v of validators) roots.set(rootKey(slot, v), toHex(randomBytes(32)));
   const w: World = {
     lock,
     cluster,
@@ -191,7 +202,7 @@ export function makeWorld(): World {
     shares,
     validators,
     roots,
-    duties: SLOTS.map((slot) => ({
+    duties: slots.map((slot) => ({
       slot,
       dutyType: ATTESTER,
       validators,
@@ -201,11 +212,11 @@ export function makeWorld(): World {
     receipts: [],
     logs: [],
   };
-  const present = (i: number, slot: number) => !(i === ABSENT && slot >= ABSENT_FROM);
-  for (const slot of SLOTS) {
+  const present = options.present ?? ((i: number, slot: number) => !(i === ABSENT && slot >= ABSENT_FROM));
+  for (const slot of slots) {
     for (let i = 1; i <= N; i++) {
       if (!present(i, slot)) continue;
-      const late = i === LATE.shareIndex && slot === LATE.slot;
+      const late = lateOne !== null && i === lateOne.shareIndex && slot === lateOne.slot;
       const sentAt = late ? dutyDeadline(HOODI_TIMING, slot) + 1500 : slotStart(slot) + 4000;
       const msg = messageFor(w, i, slot, sentAt);
       w.messages.push(msg);

@@ -4,6 +4,7 @@ import "./modules/auth";
 import "./modules/clusters";
 import "./modules/incidents";
 import "./modules/oncall";
+import "./modules/participation";
 
 /** The executable schema. Modules register themselves on the builder when imported above. */
 export const schema = builder.toSchema();

@@ -6,6 +6,7 @@ import { requireAccount } from "../actor";
 import { badInput, CohortError, conflict, notFound } from "../errors";
 import type { JobsPort } from "../jobs";
 import { addressSchema, parseInput, uuidSchema } from "../validation";
+import { attachLock } from "./lock";
 import { type ClusterConfig, clusterConfigHash, membershipTypedData, rosterHash } from "./typedData";
 
 export const NETWORKS = ["mainnet", "hoodi", "holesky", "sepolia", "devnet"] as const;
@@ -95,6 +96,17 @@ export class ClusterService {
       },
       orderBy: { createdAt: "desc" },
     });
+  }
+
+  /**
+   * Attaches the cluster lock produced by key generation: verified in full, operators matched to
+   * the members (see lock.ts). Operators only.
+   */
+  async attachLock(ctx: ServiceContext, clusterId: string, lockJson: unknown, chainId?: number) {
+    const id = parseInput("clusterId", uuidSchema, clusterId);
+    await this.authz.assert(ctx, "cluster.manage", id);
+    await attachLock(this.db, id, lockJson, chainId !== undefined ? { chainId } : {});
+    return this.db.cluster.findUniqueOrThrow({ where: { id } });
   }
 
   async get(ctx: ServiceContext, id: string) {
