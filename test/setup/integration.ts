@@ -46,7 +46,7 @@ export default async function setup(project: TestProject) {
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
     let cursor = "0";
     do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${queuePrefix}:*`, "COUNT", 1000);
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${queuePrefix}*`, "COUNT", 1000);
       if (keys.length) await redis.del(...keys);
       cursor = next;
     } while (cursor !== "0");

@@ -494,6 +494,10 @@ export async function startAgent(o: AgentRunOptions): Promise<RunningAgent> {
       slashing,
       consensusTransport,
       parSigExTransport,
+      isPeerConnected: (peerId) => {
+        const index = node.peers.find((p) => p.peerId === peerId)?.index;
+        return p2p.peers().some((p) => p.index === index && p.connected);
+      },
       duties: { aggregation: o.duties?.aggregation ?? true, syncCommittee: o.duties?.syncCommittee ?? true },
       builderRegistration: {
         lock: registrationsFromLock(node.lock),

@@ -49,6 +49,14 @@ export interface SimnetOptions {
   fillers?: number;
   /** Keep the temp dir (cluster, agent logs) instead of removing it. */
   keep?: boolean;
+  /**
+   * Called once every agent answers /livez (benchmarks: sample the agents' CPU and status during
+   * the run). `pid` is the agent process's, `slotStartMs(slot)` the wall-clock start of a slot.
+   */
+  onAgentsLive?: (info: {
+    agents: { index: number; pid: number | undefined; monitoringUrl: string }[];
+    slotStartMs: (slot: number) => number;
+  }) => void;
   log?: (line: string) => void;
 }
 
@@ -91,6 +99,17 @@ export interface SimnetSummary {
     validator: number;
     slot: number;
     receivedSlot: number;
+  }[];
+  /**
+   * With --kill: the judged window cut at every kill and restart slot, each part with the nodes down
+   * during it and, per duty type, what was expected and included — so "fails cleanly while two are
+   * down, resumes when one returns" can be read off. Empty without kills.
+   */
+  phases: {
+    from_slot: number;
+    to_slot: number;
+    down: number[];
+    duties: Record<SimnetDutyType, { expected: number; included: number }>;
   }[];
   ok: boolean;
   dir: string | null;
@@ -261,6 +280,14 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
     const readyAt = Date.now();
     const lead = (genesisTime * 1000 - readyAt) / 1000;
     log(`agents live ${Math.abs(lead).toFixed(1)} s ${lead >= 0 ? "before" : "after"} genesis`);
+    o.onAgentsLive?.({
+      agents: created.nodeDirs.map((_, i) => ({
+        index: i,
+        pid: children.get(i)?.pid,
+        monitoringUrl: monUrl(i),
+      })),
+      slotStartMs: slotStart,
+    });
     // Judge only duties of slots that start at least WARMUP_MS after every agent was up (cold
     // processes miss the tight sync-contribution deadline), and never slot 0.
     const fromSlot = Math.max(1, Math.ceil((readyAt + WARMUP_MS - genesisTime * 1000) / slotMs));
@@ -310,6 +337,38 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
       if (s) snapshots.push(s);
     }
     const stats = bn.recorder.stats(fromSlot, toSlot);
+    const cuts = [
+      ...new Set(
+        (o.kills ?? []).flatMap((k) => [k.slot, ...(k.restartSlot !== undefined ? [k.restartSlot] : [])]),
+      ),
+    ]
+      .filter((s) => s > fromSlot && s <= toSlot)
+      .sort((a, b) => a - b);
+    const phases: SimnetSummary["phases"] =
+      (o.kills ?? []).length === 0
+        ? []
+        : [fromSlot, ...cuts].map((start, i) => {
+            const end = i < cuts.length ? cuts[i]! - 1 : toSlot;
+            const part = bn.recorder.stats(start, end);
+            const mine = part.validators.filter((v) => pubkeys.has(v.pubkey.toLowerCase()));
+            return {
+              from_slot: start,
+              to_slot: end,
+              down: (o.kills ?? [])
+                .filter((k) => k.slot <= start && (k.restartSlot === undefined || k.restartSlot > start))
+                .map((k) => k.node)
+                .sort((a, b) => a - b),
+              duties: Object.fromEntries(
+                SIMNET_DUTY_TYPES.map((t) => [
+                  t,
+                  {
+                    expected: mine.reduce((n, v) => n + v[t].expected, 0),
+                    included: mine.reduce((n, v) => n + v[t].included, 0),
+                  },
+                ]),
+              ) as Record<SimnetDutyType, { expected: number; included: number }>,
+            };
+          });
     const ourIndices = new Set(
       stats.validators.filter((v) => pubkeys.has(v.pubkey.toLowerCase())).map((v) => v.index),
     );
@@ -434,6 +493,7 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
       window: { from_slot: fromSlot, to_slot: toSlot },
       slashings: stats.slashings,
       notIncluded,
+      phases,
       ok,
       dir: o.keep ? dir : null,
     };

@@ -7,12 +7,13 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { REPORT_GRACE_MS } from "@cohort/domain";
 import { reconcile } from "@cohort/evidence";
 import { createLogger } from "@cohort/logger";
 import { jobsPortFor } from "@cohort/queue";
 import { startTestApp, type TestApp, waitFor } from "@cohort/test-utils";
 import { startWorkers } from "@cohort/worker";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { makeWorld, type World } from "../../../packages/evidence/test/fixture";
 import {
   batchOf,
@@ -36,6 +37,7 @@ const received: { headers: IncomingHttpHeaders; body: string }[] = [];
 let receiverUrl = "";
 let closeReceiver: () => Promise<void> = async () => {};
 const secret = randomBytes(16).toString("hex");
+let clockOffsetMs = 0;
 
 beforeAll(async () => {
   const server = createServer((req, res) => {
@@ -50,7 +52,11 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   closeReceiver = () => new Promise<void>((r) => server.close(() => r()));
 
-  app = await startTestApp();
+  // The services' clock, advanced by hand: a member's silence only counts after REPORT_GRACE_MS.
+  app = await startTestApp({
+    now: () => new Date(Date.now() + clockOffsetMs),
+    queuePrefix: `${inject("queuePrefix")}-accountability`, // its own queues: no other file's worker takes its jobs
+  });
   w = makeWorld({ slots: SLOTS, present, late: null });
   c = await setupEvidenceCluster(app, w, "accountability");
   // Member 3 is on call now (a daily rotation of members 3 and 1 that started an hour ago).
@@ -109,7 +115,11 @@ async function reportRound(seq: number, messages: World["messages"]) {
 
 const offlineIncident = () =>
   app.db.incident.findFirst({
-    where: { clusterId: c.clusterId, kind: "MEMBER_OFFLINE" },
+    where: {
+      clusterId: c.clusterId,
+      kind: "MEMBER_OFFLINE",
+      members: { some: { member: { shareIndex: 4 } } },
+    },
     include: { members: { include: { member: true } }, timeline: true },
   });
 
@@ -119,6 +129,12 @@ describe("accountability from agents' evidence", () => {
       1,
       w.messages.filter((m) => m.message.slot <= FIRST_ROUND_LAST_SLOT),
     );
+    // Member 4 reported just now (up to the slot it went down): its later slots are not judged yet.
+    await app.services.incidents.evaluate(c.clusterId);
+    expect(await offlineIncident()).toBeNull();
+    // It stays silent past the grace period; the minute sweep then judges the others' evidence.
+    clockOffsetMs = REPORT_GRACE_MS + 60_000;
+    await app.services.incidents.evaluate(c.clusterId);
     const incident = await waitFor(
       async () => {
         const i = await offlineIncident();
@@ -146,9 +162,12 @@ describe("accountability from agents' evidence", () => {
     expect(payload.onCall.level).toBe("PRIMARY");
     expect(payload.onCall.memberId).toBe(onCall.id);
     expect(payload.incident.kind).toBe("MEMBER_OFFLINE");
+    // Nobody else was blamed while the reports of one round arrived one by one.
+    expect(await app.db.incident.count({ where: { clusterId: c.clusterId } })).toBe(1);
   });
 
   it("closes it on recovery, and participation equals the truth exactly", async () => {
+    clockOffsetMs = 0; // member 4 is back and reporting again
     await reportRound(
       2,
       w.messages.filter((m) => m.message.slot > FIRST_ROUND_LAST_SLOT),

@@ -3,6 +3,7 @@
  * operators of an evidence-fixture lock (real BLS shares and identity keys), the lock attached, and
  * one agent API key per member; plus report batches built from the fixture's evidence.
  */
+import { randomBytes } from "node:crypto";
 import { lockToJson } from "@cohort/cluster";
 import { attachLock, newApiKey } from "@cohort/domain";
 import { type ReportBatch, type SignedParSigMsg, signReportBatch, toHex } from "@cohort/evidence";
@@ -18,8 +19,7 @@ export interface EvidenceCluster {
 }
 
 export async function setupEvidenceCluster(app: TestApp, w: World, name: string): Promise<EvidenceCluster> {
-  const address = `0x${"ab".repeat(20)}`;
-  const account = await app.db.account.upsert({ where: { address }, create: { address }, update: {} });
+  const account = await app.db.account.create({ data: { address: toHex(randomBytes(20)) } });
   const cluster = await app.db.cluster.create({
     data: {
       name: `${name} ${Date.now()}`,

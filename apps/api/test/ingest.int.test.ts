@@ -3,6 +3,7 @@
  * signature, idempotency) → the worker's verification and bulk writes → reconciled participation,
  * compared with the pure rule (`@cohort/evidence` reconcile) over the same evidence.
  */
+import { randomBytes } from "node:crypto";
 import { lockToJson } from "@cohort/cluster";
 import { createSql } from "@cohort/db";
 import { attachLock, newApiKey } from "@cohort/domain";
@@ -87,10 +88,10 @@ async function participation() {
 }
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ queuePrefix: `${inject("queuePrefix")}-ingest` }); // its own queues
   w = makeWorld();
   // The cluster as the portal knows it: four operators (the lock's addresses), then the lock attached.
-  const account = await app.db.account.create({ data: { address: `0x${"ab".repeat(20)}` } });
+  const account = await app.db.account.create({ data: { address: toHex(randomBytes(20)) } });
   const cluster = await app.db.cluster.create({
     data: {
       name: `ingest ${Date.now()}`,
@@ -301,7 +302,9 @@ describe("agent report ingest", () => {
     const admin = createSql(inject("databaseUrl"), { max: 2 });
     try {
       await admin.begin(async (lockTx) => {
-        await lockTx`LOCK TABLE "MemberEpochParticipation" IN EXCLUSIVE MODE`;
+        // Hold this cluster's roll-up rows: the ingest transaction blocks there, after its COPYs.
+        await lockTx`SELECT 1 FROM "MemberEpochParticipation" WHERE "clusterId" = ${clusterId} FOR UPDATE`;
+        const holder = (await lockTx`SELECT pg_backend_pid() AS pid`)[0]!.pid as number;
         const running = app.services.ingest.process(reportId).then(
           () => "done",
           (e: Error) => e.message,
@@ -311,8 +314,7 @@ describe("agent report ingest", () => {
         // this process: porsager/postgres#1154 — see guardPostgresJsNullSocket in @cohort/db).
         const victim = await waitFor(async () => {
           const rows = await admin`
-            SELECT pid FROM pg_stat_activity
-            WHERE wait_event_type = 'Lock' AND query ILIKE '%MemberEpochParticipation%' AND pid <> pg_backend_pid()`;
+            SELECT pid FROM pg_stat_activity WHERE ${holder} = ANY(pg_blocking_pids(pid))`;
           return rows[0]?.pid as number | undefined;
         }, 15_000);
         await admin`SELECT pg_cancel_backend(${victim})`;

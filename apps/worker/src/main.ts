@@ -27,7 +27,15 @@ const sql = createSql(env.DATABASE_URL);
 guardPostgresJsNullSocket((m) => logger.warn(m));
 const jobsPort = jobsPortFor(producer);
 const services = createServices({ db, sql, jobs: jobsPort, events });
-const running = startWorkers({ backend, services, logger, incidentSweepMs: 60_000, jobsPort });
+const running = startWorkers({
+  backend,
+  services,
+  logger,
+  incidentSweepMs: 60_000,
+  // Expected duties from each cluster's beacon node: about twice per mainnet epoch (6.4 min).
+  dutySyncMs: 30_000,
+  jobsPort,
+});
 logger.info(
   { database: describeDatabaseUrl(env.DATABASE_URL), queue: describeBackend(backend) },
   "worker started",

@@ -27,15 +27,21 @@ export function startWorkers({
   services,
   logger,
   incidentSweepMs,
+  dutySyncMs,
   jobsPort,
 }: {
-  /** To chain jobs (ingest → incident evaluation). */
-  jobsPort?: { evaluateIncidents(clusterId: string, key: string): Promise<void> };
+  /** To chain jobs (ingest → incident evaluation; the duty-sync timer → duties.sync). */
+  jobsPort?: {
+    evaluateIncidents(clusterId: string, key: string): Promise<void>;
+    syncDuties?(clusterId: string, key: string): Promise<void>;
+  };
   backend: QueueBackend;
   services: Services;
   logger: Logger;
   /** Also run the incident detectors over every active cluster on this interval (off when unset). */
   incidentSweepMs?: number;
+  /** Enqueue duties.sync for every cluster with a beacon node on this interval (off when unset). */
+  dutySyncMs?: number;
 }) {
   const workers = [
     startWorker(
@@ -71,6 +77,21 @@ export function startWorkers({
       },
       { logger, concurrency: 2 },
     ),
+    startWorker(
+      backend,
+      jobs.dutiesSync,
+      async ({ clusterId, key }) => {
+        const result = await services.duties.syncAndSettle(
+          clusterId,
+          { evaluateIncidents: async (id, k) => jobsPort?.evaluateIncidents(id, k) },
+          `duties-${key}`.slice(0, 64),
+        );
+        if ("error" in result.sync)
+          logger.warn({ clusterId, err: result.sync.error }, "duty schedule: beacon node read failed");
+        return result;
+      },
+      { logger },
+    ),
     startWorker(backend, jobs.notificationDeliver, processNotificationDelivery(services), {
       logger,
       concurrency: 4,
@@ -92,10 +113,24 @@ export function startWorkers({
       }, incidentSweepMs)
     : null;
   sweep?.unref();
+  // Expected duties: one duties.sync job per cluster with a beacon node per tick (key = the tick).
+  const dutyTimer =
+    dutySyncMs && jobsPort?.syncDuties
+      ? setInterval(async () => {
+          try {
+            const tick = String(Math.floor(Date.now() / dutySyncMs));
+            for (const id of await services.duties.clustersToSync()) await jobsPort.syncDuties!(id, tick);
+          } catch (err) {
+            logger.warn({ err: String(err) }, "duty sync tick failed");
+          }
+        }, dutySyncMs)
+      : null;
+  dutyTimer?.unref();
   return {
     workers: workers.map((w) => w.worker),
     async close() {
       if (sweep) clearInterval(sweep);
+      if (dutyTimer) clearInterval(dutyTimer);
       await Promise.all(workers.map((w) => w.close()));
     },
   };

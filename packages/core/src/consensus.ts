@@ -31,6 +31,12 @@ export interface QbftConsensusOptions {
    * duty's consensus — so a dead leader costs one increment, not a growing wait.
    */
   roundTimeoutMs?: number;
+  /**
+   * Whether the transport currently has a live connection to a peer. A round whose leader is known
+   * to be disconnected is given up at once (a tenth of an increment) instead of waiting out its
+   * timer: round changes are always safe in QBFT, and a dead leader then costs almost nothing.
+   */
+  isPeerConnected?: (peer: string) => boolean;
   /** Whether the duty is past its deadline (late messages are dropped). */
   isExpired: (duty: Duty) => boolean;
   onInvalid?: (reason: string, fromPeer: string) => void;
@@ -89,7 +95,10 @@ export class QbftConsensus implements Consensus {
           const extra = duty.type === "proposer" ? timeout / 2 : 0;
           const deadline = proposedAt + round * timeout + extra;
           // A round entered after its deadline (a slow node catching up) still gets a tenth of one.
-          const wait = Math.max(timeout / 10, deadline - this.o.clock.now());
+          let wait = Math.max(timeout / 10, deadline - this.o.clock.now());
+          const leader = this.o.peers[leaderIndex(duty, round, n)]!;
+          if (leader !== this.o.self && this.o.isPeerConnected && !this.o.isPeerConnected(leader))
+            wait = Math.min(wait, Math.max(50, timeout / 10));
           return { cancel: this.o.clock.setTimer(onExpire, wait) };
         },
         decide: (_i, value, qcommit) => {

@@ -45,8 +45,10 @@ export interface CoreNodeOptions {
   slashing: SlashingGuard;
   consensusTransport: ConsensusTransport;
   parSigExTransport: ParSigExTransport;
-  /** Default 1000 ms × round. */
+  /** Consensus round timer increment (default: scaled to the slot, see createCoreNode). */
   roundTimeoutMs?: number;
+  /** Live connection to a peer (by peer id): rounds led by a disconnected peer are skipped at once. */
+  isPeerConnected?: (peerId: string) => boolean;
   /** A duty expires this many slots after its slot starts (default 3). */
   deadlineSlots?: number;
   /**
@@ -116,8 +118,10 @@ export async function createCoreNode(o: CoreNodeOptions): Promise<CoreNode> {
     transport: o.consensusTransport,
     peers: o.cluster.members.map((m) => m.peerId),
     self: o.self,
-    // 1 s at 12 s slots (Charon), scaled down for fast devnets, never under 250 ms.
-    roundTimeoutMs: o.roundTimeoutMs ?? Math.min(1000, Math.max(250, (network.secondsPerSlot * 1000) / 12)),
+    // 1 s at 12 s slots (Charon); shorter on fast devnets but never under 500 ms, which a loaded
+    // 2-core machine needs for a round (a dead leader is skipped at once, see isPeerConnected).
+    roundTimeoutMs: o.roundTimeoutMs ?? Math.min(1000, Math.max(500, (network.secondsPerSlot * 1000) / 12)),
+    ...(o.isPeerConnected ? { isPeerConnected: o.isPeerConnected } : {}),
     isExpired: (d) => deadlineMs(d) <= o.clock.now(),
     ...(o.observe?.consensusDecided ? { onDecided: o.observe.consensusDecided } : {}),
     ...(o.observe?.consensusInvalid ? { onInvalid: o.observe.consensusInvalid } : {}),

@@ -2,6 +2,7 @@ import type { Db, Sql } from "@cohort/db";
 import { Authz } from "./actor";
 import { type AuthConfig, AuthService, defaultAuthConfig } from "./auth/service";
 import { ClusterService } from "./clusters/service";
+import { DutyScheduleService } from "./duties/service";
 import { type EventsPort, noEvents } from "./events";
 import { IncidentService } from "./incidents/service";
 import { IngestService } from "./ingest/service";
@@ -17,6 +18,7 @@ export * from "./auth/tokens";
 export * from "./clusters/lock";
 export * from "./clusters/service";
 export * from "./clusters/typedData";
+export * from "./duties/service";
 export * from "./errors";
 export * from "./events";
 export * from "./incidents/detect";
@@ -38,6 +40,7 @@ export interface Services {
   notifications: NotificationService;
   ingest: IngestService;
   participation: ParticipationService;
+  duties: DutyScheduleService;
 }
 
 /** Builds every domain service over one database client and a jobs port. */
@@ -73,5 +76,6 @@ export function createServices({
     clusters: new ClusterService(db, authz, jobs, now),
     ingest: new IngestService(db, sql, (id) => jobs.ingestReport(id), now),
     participation: new ParticipationService(db, authz),
+    duties: new DutyScheduleService(db, authz, sql, now),
   };
 }

@@ -16,6 +16,8 @@ export interface JobsPort {
   evaluateIncidents(clusterId: string, key: string): Promise<void>;
   /** An agent report was stored (QUEUED): verify and apply it in the background. */
   ingestReport(reportId: string): Promise<void>;
+  /** Read a cluster's expected duties from its beacon node and settle the due ones (timer tick `key`). */
+  syncDuties(clusterId: string, key: string): Promise<void>;
 }
 
 /** A JobsPort that drops everything: for scripts that must not enqueue (e.g. seeding). */
@@ -25,4 +27,5 @@ export const noJobs: JobsPort = {
   scheduleEscalation: async () => {},
   evaluateIncidents: async () => {},
   ingestReport: async () => {},
+  syncDuties: async () => {},
 };

@@ -24,6 +24,7 @@ export const QUEUES = {
   incidentEscalate: "incident-escalate",
   notificationDeliver: "notification-deliver",
   ingest: "ingest",
+  dutiesSync: "duties-sync",
 } as const;
 
 export const jobs = {
@@ -73,6 +74,15 @@ export const jobs = {
     jobId: (p) => `ingest-${p.reportId}`,
     attempts: 8,
     backoffMs: 1_000,
+  }),
+  /** Read a cluster's expected duties from its beacon node, settle the due ones (on a timer). */
+  dutiesSync: define({
+    queue: QUEUES.dutiesSync,
+    name: "duties.sync",
+    payload: z.object({ clusterId: z.uuid(), key: z.string().regex(/^[\w-]{1,64}$/) }),
+    jobId: (p) => `duties-sync-${p.clusterId}-${p.key}`,
+    attempts: 2,
+    backoffMs: 5_000,
   }),
 } as const;
 

@@ -77,5 +77,8 @@ export function jobsPortFor(producer: JobProducer) {
     ingestReport: async (reportId: string) => {
       await producer.enqueue(jobs.ingestReport, { reportId });
     },
+    syncDuties: async (clusterId: string, key: string) => {
+      await producer.enqueue(jobs.dutiesSync, { clusterId, key });
+    },
   };
 }

@@ -118,6 +118,9 @@ const maxDate = (a: Date, b: Date) => new Date(Math.max(a.getTime(), b.getTime()
  * Incidents: automatic detection from stored evidence (`evaluate`), manual handling by operators
  * (declare, acknowledge, note, attribute, severity, resolve) with a timeline, and queries.
  */
+/** A member that reported within this long may still have evidence in flight (see evidenceHorizon). */
+export const REPORT_GRACE_MS = 120_000;
+
 export class IncidentService {
   constructor(
     private readonly db: Db,
@@ -195,6 +198,44 @@ export class IncidentService {
     return map;
   }
 
+  /**
+   * Up to which slot each member's participation can be judged. Evidence arrives in reports, not
+   * all at once: a member's message for a slot is in once *it* has reported that far, and the
+   * receipts once enough others have. So: the cluster horizon is the slot `threshold` members have
+   * reported past (their sent messages or receipts); a member that reported within
+   * REPORT_GRACE_MS is judged only up to its own progress (the rest of its evidence may be in
+   * flight); a member silent for longer — down, or its reporter is — is judged up to the horizon.
+   */
+  private async evidenceHorizon(tx: Tx, clusterId: string, threshold: number, now: Date) {
+    const rows = await tx.$queryRaw<{ id: string; progress: number | null; last: Date | null }[]>`
+      SELECT m.id,
+             GREATEST(
+               (SELECT max(s.slot) FROM "SignedPartialMessage" s WHERE s."senderId" = m.id),
+               (SELECT max(r.slot) FROM "MessageReceipt" r WHERE r."clusterId" = ${clusterId}::uuid AND r."receiverId" = m.id)
+             ) AS progress,
+             (SELECT max(a."receivedAt") FROM "AgentReport" a WHERE a."memberId" = m.id AND a.status = 'ACCEPTED') AS last
+      FROM "ClusterMember" m WHERE m."clusterId" = ${clusterId}::uuid`;
+    const [meta] = await tx.$queryRaw<{ first: Date | null; settled: number | null }[]>`
+      SELECT (SELECT min(a."receivedAt") FROM "AgentReport" a WHERE a."clusterId" = ${clusterId}::uuid) AS first,
+             (SELECT c."dutiesSettledSlot" FROM "Cluster" c WHERE c.id = ${clusterId}::uuid) AS settled`;
+    const out = new Map<string, number>();
+    // No agent has ever reported (evidence imported or entered otherwise): everything stored is final.
+    if (!meta?.first) {
+      for (const r of rows) out.set(r.id, Number.MAX_SAFE_INTEGER);
+      return out;
+    }
+    const sorted = rows.map((r) => r.progress ?? -1).sort((a, b) => b - a);
+    // Duties the scheduler settled (deadline long past, nobody reported them) are final too.
+    const horizon = Math.max(sorted[threshold - 1] ?? -1, meta.settled ?? -1);
+    const recent = (at: Date) => now.getTime() - at.getTime() < REPORT_GRACE_MS;
+    for (const r of rows) {
+      // Silent since its last report — or, if it never reported, since the cluster's first report.
+      const fresh = r.last ? recent(r.last) : recent(meta.first);
+      out.set(r.id, fresh ? Math.min(horizon, r.progress ?? -1) : horizon);
+    }
+    return out;
+  }
+
   /** Where a key's evidence scan starts: the ongoing incident's start, after the last one, or the lookback. */
   private slotStart(latest: IncidentRow | undefined, fallback: number) {
     if (!latest) return fallback;
@@ -227,6 +268,7 @@ export class IncidentService {
       `peers_disconnected:${m.id}`,
     ]);
     const latest = await this.latestByKey(tx, clusterId, memberKeys);
+    const judgeUpTo = await this.evidenceHorizon(tx, clusterId, cluster.threshold, now);
     for (const m of cluster.members) {
       const keys = {
         offline: `member_offline:${m.id}`,
@@ -254,9 +296,10 @@ export class IncidentService {
         // Within a slot, misses first: an ongoing run is never "recovered" by its own first slot.
         orderBy: [{ slot: "asc" }, { contributed: "asc" }, { dutyId: "asc" }],
       });
+      const horizon = judgeUpTo.get(m.id) ?? -1;
       const rowsFor = (from: number, bad: (p: (typeof participations)[number]) => boolean | null) =>
         participations
-          .filter((p) => p.slot >= from)
+          .filter((p) => p.slot >= from && p.slot <= horizon)
           .map((p) => ({ slot: p.slot, at: p.duty.startsAt, dutyId: p.dutyId, bad: bad(p) }));
 
       specs.push({

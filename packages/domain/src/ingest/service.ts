@@ -82,6 +82,11 @@ export interface ProcessResult {
  * the `deadlineSlots` exported bundles state (see docs/accountability.md).
  */
 export const DEADLINE_SLOTS = 3;
+/**
+ * Duty.failureReason of a scheduled duty (from the beacon node) that no member had reported when
+ * it was settled (see duties/service.ts); cleared again if evidence for it arrives later.
+ */
+export const NOT_REPORTED = "not_reported";
 const HEARTBEAT_SECONDS = 30;
 
 interface ClusterCtx {
@@ -95,7 +100,7 @@ interface ClusterCtx {
 }
 
 /** The chain clock of a public network the portal knows; devnets tell it in their first report. */
-function knownChain(network: string): ClusterCtx["chain"] {
+export function knownChain(network: string): ClusterCtx["chain"] {
   const n = (NETWORKS as Record<string, (typeof NETWORKS)["mainnet"] | undefined>)[network];
   return n
     ? { genesisTime: n.genesisTime, secondsPerSlot: n.secondsPerSlot, slotsPerEpoch: n.slotsPerEpoch }
@@ -367,7 +372,14 @@ export class IngestService {
         addDuty(p.pubkey, m.slot, m.dutyType);
         if (ACCOUNTABLE_DUTY_CODES.has(m.dutyType)) {
           const v = cluster.validators.get(p.pubkey.toLowerCase())!;
-          sentPartials.push([v.id, String(m.slot), DUTY_TYPE_NAMES[m.dutyType]!, hash, p.signature]);
+          sentPartials.push([
+            v.id,
+            String(m.slot),
+            DUTY_TYPE_NAMES[m.dutyType]!,
+            hash,
+            p.signature,
+            p.signingRoot,
+          ]);
         }
       }
     }
@@ -383,6 +395,9 @@ export class IngestService {
     if (!this.sql)
       throw new Error("IngestService.process needs a postgres.js client (createServices({ sql }))");
     const tx = await this.sql.begin(async (sql) => {
+      // One cluster's reports are applied one at a time (they upsert the same duty and participation
+      // rows; in parallel they would deadlock); different clusters' proceed in parallel.
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`ingest:${cluster.id}`}, 0))`;
       // Claim the report: a second worker (or a retry after commit) finds nothing to do.
       const claimed = await sql`
         UPDATE "AgentReport" SET status = 'ACCEPTED', "processedAt" = now()
@@ -442,12 +457,13 @@ export class IngestService {
 
       // 3. The reporter's partials → its participation rows (evidence attached; judged below).
       if (sentPartials.length > 0) {
-        await sql`CREATE TEMP TABLE _part ("validatorId" uuid, slot int, type text, hash text, partial text) ON COMMIT DROP`;
-        await copy("_part", ["validatorId", "slot", "type", "hash", "partial"], sentPartials);
+        await sql`CREATE TEMP TABLE _part ("validatorId" uuid, slot int, type text, hash text, partial text, root text) ON COMMIT DROP`;
+        await copy("_part", ["validatorId", "slot", "type", "hash", "partial", "root"], sentPartials);
         await sql`
           INSERT INTO "Participation" ("dutyId", "memberId", "clusterId", slot, contributed, "messageId",
-                                       "partialSignature", "reportedById")
-          SELECT d.id, ${memberId}, ${cluster.id}, p.slot, false, s.id, decode(substr(p.partial, 3), 'hex'), ${memberId}
+                                       "partialSignature", "signingRoot", "reportedById")
+          SELECT d.id, ${memberId}, ${cluster.id}, p.slot, false, s.id, decode(substr(p.partial, 3), 'hex'),
+                 decode(substr(p.root, 3), 'hex'), ${memberId}
           FROM _part p
           JOIN "Duty" d ON d."validatorId" = p."validatorId" AND d.slot = p.slot AND d.type = p.type::"DutyType"
           JOIN "SignedPartialMessage" s ON s."messageHash" = decode(substr(p.hash, 3), 'hex')
@@ -458,7 +474,18 @@ export class IngestService {
               ELSE "Participation"."missReason" END,
             "messageId" = COALESCE("Participation"."messageId", EXCLUDED."messageId"),
             "partialSignature" = COALESCE("Participation"."partialSignature", EXCLUDED."partialSignature"),
+            "signingRoot" = COALESCE("Participation"."signingRoot", EXCLUDED."signingRoot"),
             "reportedById" = COALESCE("Participation"."reportedById", EXCLUDED."reportedById")`;
+      }
+
+      // 3b. A duty the duty schedule failed as `not_reported` (nobody had reported it by its settle
+      // time) now has a member's evidence: its outcome is unknown again (PENDING) until outcomes say.
+      if (sentPartials.length > 0 && fromSlot !== null && toSlot !== null) {
+        await sql`
+          UPDATE "Duty" d SET outcome = 'PENDING', "failureReason" = NULL
+          WHERE d."clusterId" = ${cluster.id} AND d.slot BETWEEN ${fromSlot} AND ${toSlot}
+            AND d.outcome = 'FAILED' AND d."failureReason" = ${NOT_REPORTED}
+            AND EXISTS (SELECT 1 FROM "Participation" p WHERE p."dutyId" = d.id AND p."messageId" IS NOT NULL)`;
       }
 
       // 4. Receipts.
@@ -499,8 +526,13 @@ export class IngestService {
                 WHEN ${outcome} = 'AGGREGATED' AND outcome IN ('PENDING', 'FAILED') THEN 'AGGREGATED'::"DutyOutcome"
                 WHEN ${outcome} = 'FAILED' AND outcome = 'PENDING' THEN 'FAILED'::"DutyOutcome"
                 ELSE outcome END,
-              "failureReason" = CASE WHEN ${outcome} = 'FAILED' AND outcome IN ('PENDING', 'FAILED')
-                                     THEN COALESCE("failureReason", ${o.reason}) ELSE "failureReason" END,
+              "failureReason" = CASE
+                WHEN ${outcome} = 'FAILED' AND outcome IN ('PENDING', 'FAILED') AND "failureReason" = ${NOT_REPORTED}
+                  THEN ${o.reason}
+                WHEN ${outcome} = 'FAILED' AND outcome IN ('PENDING', 'FAILED')
+                  THEN COALESCE("failureReason", ${o.reason})
+                WHEN "failureReason" = ${NOT_REPORTED} THEN NULL
+                ELSE "failureReason" END,
               "submittedAt" = CASE WHEN ${outcome} = 'SUBMITTED' THEN COALESCE("submittedAt", now()) ELSE "submittedAt" END
             WHERE "validatorId" = ${validatorId} AND slot = ${o.slot} AND type = ${type}::"DutyType"`;
         }
@@ -616,7 +648,7 @@ export class IngestService {
 
 export async function reconcileSlots(
   sql: SqlTx,
-  cluster: { id: string; q: number; members: { id: string }[] },
+  cluster: { id: string; q: number; threshold: number; members: { id: string }[] },
   fromSlot: number,
   toSlot: number,
   chain: { genesisTime: number; secondsPerSlot: number; slotsPerEpoch: number },
@@ -628,20 +660,40 @@ export async function reconcileSlots(
     FROM "Duty" d CROSS JOIN unnest(${cluster.members.map((m) => m.id)}::uuid[]) AS m(id)
     WHERE d."clusterId" = ${cluster.id} AND d.slot BETWEEN ${fromSlot} AND ${toSlot}
     ON CONFLICT ("dutyId", "memberId") DO NOTHING`;
+  // The duty's agreed signing root: one carried by ≥ t members' verified partials (what the cluster
+  // could combine). A partial over another root — e.g. one reused from another duty — never counts.
+  await sql`
+    UPDATE "Duty" d SET "signingRoot" = x.root
+    FROM (
+      SELECT DISTINCT ON (p."dutyId") p."dutyId", p."signingRoot" AS root
+      FROM "Participation" p
+      WHERE p."clusterId" = ${cluster.id} AND p.slot BETWEEN ${fromSlot} AND ${toSlot} AND p."signingRoot" IS NOT NULL
+      GROUP BY p."dutyId", p."signingRoot"
+      HAVING count(*) >= ${cluster.threshold}
+      ORDER BY p."dutyId", count(*) DESC
+    ) x
+    WHERE d.id = x."dutyId" AND d."signingRoot" IS DISTINCT FROM x.root`;
   await sql`
     UPDATE "Participation" p SET
       "onTimeReceipts" = x.on_time,
       "receivedAt" = x.first_at,
-      contributed = (p."missReason" IS DISTINCT FROM 'CONFLICTING' AND x.on_time >= ${cluster.q}),
+      contributed = (p."missReason" IS DISTINCT FROM 'CONFLICTING' AND x.root_ok AND x.on_time >= ${cluster.q}),
       "missReason" = CASE
         WHEN p."missReason" = 'CONFLICTING' THEN p."missReason"
+        WHEN NOT x.root_ok THEN 'INVALID_PARTIAL'::"MissReason"
         WHEN x.on_time >= ${cluster.q} THEN NULL
         ELSE 'LATE'::"MissReason" END,
       "reconciledAt" = now()
     FROM (
       SELECT p2.id,
              count(r.id) FILTER (WHERE r."receivedAt" <= d."deadlineAt") AS on_time,
-             min(r."receivedAt") AS first_at
+             min(r."receivedAt") AS first_at,
+             bool_and(CASE
+               WHEN d."signingRoot" IS NOT NULL THEN d."signingRoot" = p2."signingRoot"
+               ELSE NOT EXISTS (
+                 SELECT 1 FROM "Duty" o
+                 WHERE o."validatorId" = d."validatorId" AND o.id <> d.id AND o."signingRoot" = p2."signingRoot")
+             END) AS root_ok
       FROM "Participation" p2
       JOIN "Duty" d ON d.id = p2."dutyId"
       JOIN "SignedPartialMessage" s ON s.id = p2."messageId"

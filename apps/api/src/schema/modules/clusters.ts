@@ -86,6 +86,15 @@ ClusterRef.implement({
     withdrawalAddress: t.exposeString("withdrawalAddress", { nullable: true }),
     splitterAddress: t.exposeString("splitterAddress", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+    beaconNodeUrl: t.string({
+      nullable: true,
+      description:
+        "The beacon node the portal reads expected duties from (operators only: the URL may carry a key).",
+      resolve: async (c, _a, ctx) =>
+        c.beaconNodeUrl && (await ctx.services.authz.roleIn(ctx, c.id)) === "operator"
+          ? c.beaconNodeUrl
+          : null,
+    }),
     myRole: t.field({
       type: ClusterRoleEnum,
       nullable: true,
@@ -238,6 +247,17 @@ builder.mutationFields((t) => ({
         shareIndex: input.shareIndex,
         name: input.name,
       }),
+  }),
+  setClusterBeaconNode: t.field({
+    type: ClusterRef,
+    description:
+      "Sets the beacon node (http(s) REST API URL) the portal reads the cluster's expected duties from; null clears it. Operators only.",
+    args: {
+      clusterId: t.arg.id({ required: true }),
+      url: t.arg.string({ required: false }),
+    },
+    resolve: (_r, { clusterId, url }, ctx) =>
+      ctx.services.duties.setBeaconNode(ctx, String(clusterId), url ?? null),
   }),
   revokeAgentApiKey: t.boolean({
     args: { id: t.arg.id({ required: true }) },
