@@ -38,6 +38,7 @@ let receiverUrl = "";
 let closeReceiver: () => Promise<void> = async () => {};
 const secret = randomBytes(16).toString("hex");
 let clockOffsetMs = 0;
+const live: { type: string; [k: string]: unknown }[] = [];
 
 beforeAll(async () => {
   const server = createServer((req, res) => {
@@ -59,6 +60,8 @@ beforeAll(async () => {
   });
   w = makeWorld({ slots: SLOTS, present, late: null });
   c = await setupEvidenceCluster(app, w, "accountability");
+  // What the SSE endpoint streams to dashboards.
+  await app.events.subscribe(c.clusterId, (e) => live.push(e));
   // Member 3 is on call now (a daily rotation of members 3 and 1 that started an hour ago).
   await app.db.onCallRotation.create({
     data: {
@@ -240,5 +243,10 @@ describe("accountability from agents' evidence", () => {
       [4, 60, 30],
     ]);
     expect(r.data!.cluster.participation[3]!.rate).toBe(0.5);
+    // Live updates went out for both the evidence and the incident.
+    const types = new Set(live.map((e) => e.type));
+    expect(types).toContain("participation.updated");
+    expect(types).toContain("incident.opened");
+    expect(types).toContain("incident.resolved");
   });
 });

@@ -4,7 +4,19 @@
  */
 export type IncidentEventType = "incident.opened" | "incident.updated" | "incident.resolved";
 
-export type ClusterEvent = {
+export type ClusterEvent = IncidentEvent | ParticipationEvent;
+
+/** New evidence was applied: participation for these slots may have changed (refetch it). */
+export type ParticipationEvent = {
+  type: "participation.updated";
+  clusterId: string;
+  fromSlot: number;
+  toSlot: number;
+  reportId: string;
+  at: string;
+};
+
+export type IncidentEvent = {
   type: IncidentEventType;
   clusterId: string;
   incidentId: string;

@@ -74,7 +74,7 @@ export function createServices({
     authz,
     auth: new AuthService(db, authz, auth, now),
     clusters: new ClusterService(db, authz, jobs, now),
-    ingest: new IngestService(db, sql, (id) => jobs.ingestReport(id), now),
+    ingest: new IngestService(db, sql, (id) => jobs.ingestReport(id), now, events),
     participation: new ParticipationService(db, authz),
     duties: new DutyScheduleService(db, authz, sql, now),
   };

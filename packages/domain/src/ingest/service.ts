@@ -40,6 +40,7 @@ import {
 } from "@cohort/evidence";
 import type { Actor } from "../actor";
 import { CohortError } from "../errors";
+import { type EventsPort, noEvents } from "../events";
 
 export type IngestErrorCode =
   | "BAD_MESSAGE_SIGNATURE"
@@ -113,6 +114,7 @@ export class IngestService {
     private readonly sql: Sql | undefined,
     private readonly enqueue: (reportId: string) => Promise<void>,
     private readonly now: () => Date = () => new Date(),
+    private readonly events: EventsPort = noEvents,
   ) {}
 
   // ───────────────────────── accept (HTTP) ─────────────────────────
@@ -594,6 +596,19 @@ export class IngestService {
       return { skipped: false as const };
     });
     if (tx.skipped) return { status: "SKIPPED" };
+    if (fromSlot !== null && toSlot !== null) {
+      // Live dashboards refetch the touched range; a lost event only delays their refresh.
+      await this.events
+        .publish({
+          type: "participation.updated",
+          clusterId: cluster.id,
+          fromSlot,
+          toSlot,
+          reportId,
+          at: this.now().toISOString(),
+        })
+        .catch(() => {});
+    }
     return {
       status: "ACCEPTED",
       clusterId: cluster.id,
