@@ -249,6 +249,63 @@ describe("agent report ingest", () => {
       [3, 24, 24],
       [4, 24, 12],
     ]);
+    // The same through the CLI, as an auditor would: export from the portal, verify offline.
+    const { cohort } = await import("../../agent/test/cohort");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "cohort-bundle-"));
+    writeFileSync(join(dir, "cluster-lock.json"), JSON.stringify(lockToJson(w.lock)));
+    const exported = await cohort(
+      "evidence",
+      "export",
+      "--portal-url",
+      app.url,
+      "--token",
+      token,
+      "--cluster",
+      clusterId,
+      "--from",
+      "3200",
+      "--to",
+      "3207",
+      "--out",
+      join(dir, "bundle.json"),
+    );
+    expect(exported.code, exported.err).toBe(0);
+    const verified = await cohort(
+      "evidence",
+      "verify",
+      join(dir, "bundle.json"),
+      "--lock",
+      join(dir, "cluster-lock.json"),
+    );
+    expect(verified.code, verified.err).toBe(0);
+    const row = (share: number) =>
+      verified.out
+        .split("\n")
+        .find((l) => l.startsWith(`${share} `))
+        ?.split(/\s+/);
+    expect(row(4)?.slice(2, 4)).toEqual(["24", "12"]); // member 4: expected 24, contributed 12
+    expect(row(2)?.slice(2, 4)).toEqual(["24", "21"]);
+    // Exporting over an existing file is refused; nothing is overwritten.
+    const again = await cohort(
+      "evidence",
+      "export",
+      "--portal-url",
+      app.url,
+      "--token",
+      token,
+      "--cluster",
+      clusterId,
+      "--from",
+      "3200",
+      "--to",
+      "3207",
+      "--out",
+      join(dir, "bundle.json"),
+    );
+    expect(again.code).not.toBe(0);
     // One altered partial in the exported bundle is caught.
     const tampered = structuredClone(bundle);
     const sig = tampered.members.find((m: { sent: unknown[] }) => m.sent.length > 0).sent[0].message.message
