@@ -54,6 +54,9 @@ export interface BeaconClientOptions {
   onRequest?: (info: { method: string; path: string; status: number | null; durationMs: number }) => void;
 }
 
+/** Validator ids per `GET …/states/head/validators` request (keeps the URL under ~6 KiB). */
+export const VALIDATOR_IDS_PER_REQUEST = 50;
+
 export class BeaconClient {
   private readonly base: string;
   private readonly timeoutMs: number;
@@ -185,14 +188,25 @@ export class BeaconClient {
     return config;
   }
 
-  /** Validator indices of the given pubkeys (unknown ones are left out). */
+  /**
+   * Validator indices of the given pubkeys (unknown ones are left out). Asked in chunks of
+   * {@link VALIDATOR_IDS_PER_REQUEST}: every id is ~100 bytes of query string, and beacon nodes (and
+   * Node's HTTP server: 16 KiB of headers) refuse longer request lines with 414/431.
+   */
   async validatorIndices(pubkeys: readonly PubKey[]): Promise<Map<PubKey, number>> {
-    const q = pubkeys.map((p) => `id=${p}`).join("&");
-    const res = await this.request<{ data: { index: string; validator: { pubkey: string } }[] }>(
-      "GET",
-      `/eth/v1/beacon/states/head/validators?${q}`,
-    );
-    return new Map(res.data.map((v) => [v.validator.pubkey.toLowerCase() as PubKey, Number(v.index)]));
+    const out = new Map<PubKey, number>();
+    for (let i = 0; i < pubkeys.length; i += VALIDATOR_IDS_PER_REQUEST) {
+      const q = pubkeys
+        .slice(i, i + VALIDATOR_IDS_PER_REQUEST)
+        .map((p) => `id=${p}`)
+        .join("&");
+      const res = await this.request<{ data: { index: string; validator: { pubkey: string } }[] }>(
+        "GET",
+        `/eth/v1/beacon/states/head/validators?${q}`,
+      );
+      for (const v of res.data) out.set(v.validator.pubkey.toLowerCase() as PubKey, Number(v.index));
+    }
+    return out;
   }
 
   async attesterDuties(epoch: number, indices: readonly number[]): Promise<AttesterDutyJson[]> {
