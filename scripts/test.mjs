@@ -6,6 +6,7 @@
 //   typecheck   npx tsc -p tsconfig.json --noEmit
 //   migrations  npx tsx packages/db/src/migrate/cli.ts check     (migration drift)
 //   schema      npx tsx apps/api/src/schema/print.ts --check     (committed SDL is up to date)
+//   forge       sh contracts/scripts/forge-test.sh               (splitter contract: unit, fuzz, invariant)
 //   vitest      npx vitest run [extra args]
 //
 // PostgreSQL and Redis are provisioned by packages/runtime/src/services.mjs just before the first step that
@@ -35,12 +36,19 @@ if (vitestArgs[0] === "--") vitestArgs.shift();
 
 // Vitest's JSON report, for the closing "N passed, N failed" line.
 const vitestJson = path.join(os.tmpdir(), `cohort-vitest-${process.pid}.json`);
+const forgeCounts = path.join(os.tmpdir(), `cohort-forge-${process.pid}.txt`);
 
 const steps = [
   { name: "lint", cmd: ["npx", "biome", "check", "."] },
   { name: "typecheck", cmd: ["npx", "tsc", "-p", "tsconfig.json", "--noEmit"] },
   { name: "migrations", cmd: ["npx", "tsx", "packages/db/src/migrate/cli.ts", "check"], services: true },
   { name: "schema", cmd: ["npx", "tsx", "apps/api/src/schema/print.ts", "--check"] },
+  // The splitter contract's forge suite (unit, fuzz, invariant); its counts join the closing line.
+  {
+    name: "forge",
+    cmd: ["sh", "contracts/scripts/forge-test.sh"],
+    env: { COHORT_FORGE_COUNTS: forgeCounts },
+  },
   {
     name: "vitest",
     cmd: [
@@ -207,7 +215,7 @@ try {
 
     say(`${step.name}: ${step.cmd.join(" ")}`);
     const t0 = Date.now();
-    const code = await run(step.cmd, env);
+    const code = await run(step.cmd, step.env ? { ...env, ...step.env } : env);
     const ms = Date.now() - t0;
     if (code === 0 && !interrupted) {
       results.push({ name: step.name, status: "ok", ms });
@@ -239,7 +247,19 @@ console.log(
 try {
   const report = JSON.parse(fs.readFileSync(vitestJson, "utf8"));
   fs.rmSync(vitestJson, { force: true });
-  const skipped = report.numPendingTests + report.numTodoTests;
-  console.log(`tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${skipped} skipped`);
+  let skipped = report.numPendingTests + report.numTodoTests;
+  let passed = report.numPassedTests;
+  let failed = report.numFailedTests;
+  // Add the forge suite's counts when it ran.
+  try {
+    const m = /(\d+) tests passed, (\d+) failed, (\d+) skipped/.exec(fs.readFileSync(forgeCounts, "utf8"));
+    if (m) {
+      passed += Number(m[1]);
+      failed += Number(m[2]);
+      skipped += Number(m[3]);
+    }
+    fs.rmSync(forgeCounts, { force: true });
+  } catch {}
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 } catch {}
 process.exit(exitCode);

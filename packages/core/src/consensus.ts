@@ -3,7 +3,7 @@
  * data. Leader of a round: (slot + duty type code + round) mod n. Messages for instances this node
  * has not started yet are buffered until it proposes; an instance stops at the duty's deadline.
  */
-import { type Msg, type QbftProcess, runQbft, type Transport } from "@cohort/qbft";
+import { type Msg, MsgType, type QbftProcess, runQbft, type Transport } from "@cohort/qbft";
 import type { Clock } from "./deadline";
 import type { Consensus, UnsignedData, UnsignedDataSet } from "./interfaces";
 import { canonicalJson } from "./signing";
@@ -37,6 +37,8 @@ export interface QbftConsensusOptions {
    * timer: round changes are always safe in QBFT, and a dead leader then costs almost nothing.
    */
   isPeerConnected?: (peer: string) => boolean;
+  /** Broadcast DECIDED with the commit certificate on deciding (default true). */
+  announceDecided?: boolean;
   /** Whether the duty is past its deadline (late messages are dropped). */
   isExpired: (duty: Duty) => boolean;
   onInvalid?: (reason: string, fromPeer: string) => void;
@@ -103,6 +105,22 @@ export class QbftConsensus implements Consensus {
         },
         decide: (_i, value, qcommit) => {
           this.o.onDecided?.(duty, qcommit[0]?.round ?? 0, this.o.clock.now() - proposedAt);
+          // Announce the decision with its commit certificate: late members decide from it, and
+          // every member sees the commits the others received — a member that sent different
+          // commits to different peers is caught by comparing them (equivocation evidence).
+          if (this.o.announceDecided !== false) {
+            const round = qcommit[0]?.round ?? 0;
+            this.o.transport.broadcast({
+              type: MsgType.Decided,
+              instance: key,
+              source: this.index,
+              round,
+              value,
+              preparedRound: 0,
+              preparedValue: null,
+              justification: [...qcommit],
+            });
+          }
           const decided = decodeValue(value);
           for (const fn of this.listeners) fn(duty, decided);
         },

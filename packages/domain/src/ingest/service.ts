@@ -513,31 +513,45 @@ export class IngestService {
           ON CONFLICT ("messageHash", "receiverId") DO NOTHING`;
       }
 
-      // 5. Outcomes (the cluster's view merges every member's: any success wins over a failure).
+      // 5. Outcomes (the cluster's view merges every member's: any success wins over a failure),
+      //    set-based: one COPY and one UPDATE per report, however many validators.
+      const outcomeRows: string[][] = [];
       for (const o of batch.outcomes) {
         if (!ACCOUNTABLE_DUTY_CODES.has(o.dutyType)) continue;
         const type = DUTY_TYPE_NAMES[o.dutyType]!;
         for (const v of o.validators) {
           const validatorId = cluster.validators.get(v.pubkey.toLowerCase())!.id;
           const outcome = v.submitted ? "SUBMITTED" : v.aggregated ? "AGGREGATED" : "FAILED";
-          await sql`
-            UPDATE "Duty" SET
-              outcome = CASE
-                WHEN outcome = 'INCLUDED' THEN outcome
-                WHEN ${outcome} = 'SUBMITTED' THEN 'SUBMITTED'::"DutyOutcome"
-                WHEN ${outcome} = 'AGGREGATED' AND outcome IN ('PENDING', 'FAILED') THEN 'AGGREGATED'::"DutyOutcome"
-                WHEN ${outcome} = 'FAILED' AND outcome = 'PENDING' THEN 'FAILED'::"DutyOutcome"
-                ELSE outcome END,
-              "failureReason" = CASE
-                WHEN ${outcome} = 'FAILED' AND outcome IN ('PENDING', 'FAILED') AND "failureReason" = ${NOT_REPORTED}
-                  THEN ${o.reason}
-                WHEN ${outcome} = 'FAILED' AND outcome IN ('PENDING', 'FAILED')
-                  THEN COALESCE("failureReason", ${o.reason})
-                WHEN "failureReason" = ${NOT_REPORTED} THEN NULL
-                ELSE "failureReason" END,
-              "submittedAt" = CASE WHEN ${outcome} = 'SUBMITTED' THEN COALESCE("submittedAt", now()) ELSE "submittedAt" END
-            WHERE "validatorId" = ${validatorId} AND slot = ${o.slot} AND type = ${type}::"DutyType"`;
+          outcomeRows.push([validatorId, String(o.slot), type, outcome, o.reason ?? "\\N"]);
         }
+      }
+      if (outcomeRows.length > 0) {
+        await sql`CREATE TEMP TABLE _outcome ("validatorId" uuid, slot int, type text, outcome text, reason text) ON COMMIT DROP`;
+        await copy("_outcome", ["validatorId", "slot", "type", "outcome", "reason"], outcomeRows);
+        // Several outcomes for one duty in a report: the best one wins (SUBMITTED > AGGREGATED > FAILED).
+        await sql`
+          UPDATE "Duty" d SET
+            outcome = CASE
+              WHEN d.outcome = 'INCLUDED' THEN d.outcome
+              WHEN o.outcome = 'SUBMITTED' THEN 'SUBMITTED'::"DutyOutcome"
+              WHEN o.outcome = 'AGGREGATED' AND d.outcome IN ('PENDING', 'FAILED') THEN 'AGGREGATED'::"DutyOutcome"
+              WHEN o.outcome = 'FAILED' AND d.outcome = 'PENDING' THEN 'FAILED'::"DutyOutcome"
+              ELSE d.outcome END,
+            "failureReason" = CASE
+              WHEN o.outcome = 'FAILED' AND d.outcome IN ('PENDING', 'FAILED') AND d."failureReason" = ${NOT_REPORTED}
+                THEN o.reason
+              WHEN o.outcome = 'FAILED' AND d.outcome IN ('PENDING', 'FAILED')
+                THEN COALESCE(d."failureReason", o.reason)
+              WHEN d."failureReason" = ${NOT_REPORTED} THEN NULL
+              ELSE d."failureReason" END,
+            "submittedAt" = CASE WHEN o.outcome = 'SUBMITTED' THEN COALESCE(d."submittedAt", now()) ELSE d."submittedAt" END
+          FROM (
+            SELECT DISTINCT ON ("validatorId", slot, type) "validatorId", slot, type, outcome, reason
+            FROM _outcome
+            ORDER BY "validatorId", slot, type,
+                     CASE outcome WHEN 'SUBMITTED' THEN 0 WHEN 'AGGREGATED' THEN 1 ELSE 2 END
+          ) o
+          WHERE d."validatorId" = o."validatorId" AND d.slot = o.slot AND d.type = o.type::"DutyType"`;
       }
 
       // 6. Heartbeats and epoch roots.
@@ -591,7 +605,15 @@ export class IngestService {
 
       // 7. Reconcile the touched slots.
       if (fromSlot !== null && toSlot !== null) {
-        await reconcileSlots(sql, cluster, fromSlot, toSlot, chain);
+        const touched = duties.size
+          ? await sql<{ id: bigint }[]>`
+              SELECT d.id FROM "Duty" d JOIN _duty x
+                ON d."validatorId" = x."validatorId" AND d.slot = x.slot AND d.type = x.type::"DutyType"`
+          : [];
+        await reconcileSlots(sql, cluster, fromSlot, toSlot, chain, {
+          dutyIds: touched.map((r) => BigInt(r.id)),
+          messageHashes: [...messages.map((m) => m[0]!), ...batch.receipts.map((r) => r.digest)],
+        });
       }
       return { skipped: false as const };
     });
@@ -667,13 +689,22 @@ export async function reconcileSlots(
   fromSlot: number,
   toSlot: number,
   chain: { genesisTime: number; secondsPerSlot: number; slotsPerEpoch: number },
+  /**
+   * Limit the work to what one report can change (ingest): the duties it carried evidence for
+   * (`dutyIds`) and the messages it sent or received (`messageHashes`, 0x-hex). Without it, every
+   * duty in [from, to] is reconciled (the scheduler's settle).
+   */
+  scope?: { dutyIds: bigint[]; messageHashes: string[] },
 ): Promise<void> {
   const { slotsPerEpoch } = chain;
+  const dutyIds = scope?.dutyIds.map(String) ?? [];
+  const hashes = scope?.messageHashes.map((h) => Buffer.from(h.replace(/^0x/, ""), "hex")) ?? [];
+  const inDuty = (col: string) => (scope ? sql`AND ${sql.unsafe(col)} = ANY(${dutyIds}::bigint[])` : sql``);
   await sql`
     INSERT INTO "Participation" ("dutyId", "memberId", "clusterId", slot, contributed, "missReason")
     SELECT d.id, m.id, d."clusterId", d.slot, false, 'NO_MESSAGE'::"MissReason"
     FROM "Duty" d CROSS JOIN unnest(${cluster.members.map((m) => m.id)}::uuid[]) AS m(id)
-    WHERE d."clusterId" = ${cluster.id} AND d.slot BETWEEN ${fromSlot} AND ${toSlot}
+    WHERE d."clusterId" = ${cluster.id} AND d.slot BETWEEN ${fromSlot} AND ${toSlot} ${inDuty("d.id")}
     ON CONFLICT ("dutyId", "memberId") DO NOTHING`;
   // The duty's agreed signing root: one carried by ≥ t members' verified partials (what the cluster
   // could combine). A partial over another root — e.g. one reused from another duty — never counts.
@@ -683,6 +714,7 @@ export async function reconcileSlots(
       SELECT DISTINCT ON (p."dutyId") p."dutyId", p."signingRoot" AS root
       FROM "Participation" p
       WHERE p."clusterId" = ${cluster.id} AND p.slot BETWEEN ${fromSlot} AND ${toSlot} AND p."signingRoot" IS NOT NULL
+        ${inDuty('p."dutyId"')}
       GROUP BY p."dutyId", p."signingRoot"
       HAVING count(*) >= ${cluster.threshold}
       ORDER BY p."dutyId", count(*) DESC
@@ -714,6 +746,7 @@ export async function reconcileSlots(
       JOIN "SignedPartialMessage" s ON s.id = p2."messageId"
       LEFT JOIN "MessageReceipt" r ON r."messageHash" = s."messageHash" AND r."receiverId" <> p2."memberId"
       WHERE p2."clusterId" = ${cluster.id} AND p2.slot BETWEEN ${fromSlot} AND ${toSlot}
+        ${scope ? sql`AND (p2."dutyId" = ANY(${dutyIds}::bigint[]) OR s."messageHash" = ANY(${hashes}::bytea[]))` : sql``}
       GROUP BY p2.id
     ) x
     WHERE p.id = x.id`;

@@ -1,0 +1,10 @@
+export type { SplitterClients, SplitterPublicClient, SplitterWalletClient, TxResult } from "./clients.ts";
+export * from "./deploySplitter.ts";
+export * from "./errors.ts";
+export { cohortSplitterAbi, cohortSplitterBytecode } from "./generated/cohortSplitter.ts";
+export * from "./governance.ts";
+export * from "./readSplitter.ts";
+export * from "./submitSettlement.ts";
+export * from "./typedData.ts";
+export * from "./watchSplitterEvents.ts";
+export * from "./withdraw.ts";
