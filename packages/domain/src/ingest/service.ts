@@ -698,7 +698,7 @@ export async function reconcileSlots(
 ): Promise<void> {
   const { slotsPerEpoch } = chain;
   const dutyIds = scope?.dutyIds.map(String) ?? [];
-  const hashes = scope?.messageHashes.map((h) => Buffer.from(h.replace(/^0x/, ""), "hex")) ?? [];
+  const hashes = scope?.messageHashes.map((h) => h.replace(/^0x/, "").toLowerCase()) ?? [];
   const inDuty = (col: string) => (scope ? sql`AND ${sql.unsafe(col)} = ANY(${dutyIds}::bigint[])` : sql``);
   await sql`
     INSERT INTO "Participation" ("dutyId", "memberId", "clusterId", slot, contributed, "missReason")
@@ -746,7 +746,7 @@ export async function reconcileSlots(
       JOIN "SignedPartialMessage" s ON s.id = p2."messageId"
       LEFT JOIN "MessageReceipt" r ON r."messageHash" = s."messageHash" AND r."receiverId" <> p2."memberId"
       WHERE p2."clusterId" = ${cluster.id} AND p2.slot BETWEEN ${fromSlot} AND ${toSlot}
-        ${scope ? sql`AND (p2."dutyId" = ANY(${dutyIds}::bigint[]) OR s."messageHash" = ANY(${hashes}::bytea[]))` : sql``}
+        ${scope ? sql`AND (p2."dutyId" = ANY(${dutyIds}::bigint[]) OR s."messageHash" IN (SELECT decode(h, 'hex') FROM unnest(${hashes}::text[]) AS h))` : sql``}
       GROUP BY p2.id
     ) x
     WHERE p.id = x.id`;
