@@ -1,131 +1,37 @@
-/**
- * Agent report ingest end to end, on real PostgreSQL and Redis: HTTP accept (auth, shape, identity
- * signature, idempotency) → the worker's verification and bulk writes → reconciled participation,
- * compared with the pure rule (`@cohort/evidence` reconcile) over the same evidence.
- */
-import { randomBytes } from "node:crypto";
 import { lockToJson } from "@cohort/cluster";
 import { createSql } from "@cohort/db";
-import { attachLock, newApiKey } from "@cohort/domain";
-import {
-  type ReportBatch,
-  reconcile,
-  type SignedReportBatch,
-  signReportBatch,
-  toHex,
-  verifyBundle,
-} from "@cohort/evidence";
+import { type ReportBatch, reconcile, verifyBundle } from "@cohort/evidence";
 import { jobs, startWorker } from "@cohort/queue";
 import { startTestApp, type TestApp, waitFor } from "@cohort/test-utils";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ATTESTER, digestOf, makeWorld, N, type World } from "../../../packages/evidence/test/fixture";
+import { makeWorld, N, type World } from "../../../packages/evidence/test/fixture";
+import {
+  batchOf as batchOfWorld,
+  participationOf,
+  postReport,
+  setupEvidenceCluster,
+  signBatch,
+} from "./evidenceCluster";
 
 let app: TestApp;
 let w: World;
 let clusterId: string;
 const keys: string[] = []; // API key per share index − 1
 
-async function post(batch: SignedReportBatch | unknown, key: string | undefined) {
-  const res = await fetch(`${app.url}/ingest/v1/reports`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify(batch),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
+const post = (batch: unknown, key: string | undefined) => postReport(app, batch, key);
 /** Member i's batch: the messages it sent, the receipts it recorded, its signed epoch root. */
-function batchOf(i: number, seq = 1, messages = w.messages): ReportBatch {
-  const log = w.logs.find((l) => l.shareIndex === i);
-  return {
-    version: 1,
-    lockHash: w.cluster.lockHash,
-    reporter: i,
-    seq,
-    createdAt: 1_760_000_000_000,
-    sent: messages.filter((m) => m.message.shareIndex === i),
-    receipts: w.receipts
-      .filter((r) => r.receiver === i && messages.some((x) => digestOf(x) === r.digest))
-      .map((r) => {
-        const m = messages.find((x) => digestOf(x) === r.digest)!;
-        return {
-          digest: r.digest,
-          from: r.from,
-          slot: m.message.slot,
-          dutyType: ATTESTER,
-          receivedAt: r.receivedAt,
-        };
-      }),
-    outcomes: [],
-    heartbeats: [
-      {
-        at: 1_760_000_000_000,
-        peersConnected: [1, 2, 3, 4].filter((x) => x !== i),
-        clockOffsetMs: 3,
-        beaconStatus: "ok",
-        readyReason: null,
-        version: "test",
-      },
-    ],
-    epochRoots: log?.root ? [log.root] : [],
-  };
-}
-const signed = (b: ReportBatch) => signReportBatch(b, w.identityKeys[b.reporter - 1]!);
-
-async function participation() {
-  const rows = await app.db.participation.findMany({
-    where: { clusterId },
-    include: { member: { select: { shareIndex: true } } },
-  });
-  const by = new Map<number, { expected: number; contributed: number }>();
-  for (const r of rows) {
-    const e = by.get(r.member.shareIndex) ?? { expected: 0, contributed: 0 };
-    e.expected++;
-    if (r.contributed) e.contributed++;
-    by.set(r.member.shareIndex, e);
-  }
-  return by;
-}
+const batchOf = (i: number, seq = 1, messages = w.messages): ReportBatch =>
+  batchOfWorld(w, i, { seq, messages });
+const signed = (b: ReportBatch) => signBatch(w, b);
+const participation = () => participationOf(app, clusterId);
 
 beforeAll(async () => {
   app = await startTestApp({ queuePrefix: `${inject("queuePrefix")}-ingest` }); // its own queues
   w = makeWorld();
   // The cluster as the portal knows it: four operators (the lock's addresses), then the lock attached.
-  const account = await app.db.account.create({ data: { address: toHex(randomBytes(20)) } });
-  const cluster = await app.db.cluster.create({
-    data: {
-      name: `ingest ${Date.now()}`,
-      network: "hoodi",
-      threshold: 3,
-      status: "ACTIVE",
-      configHash: toHex(new Uint8Array(32)),
-      createdByAddress: account.address,
-    },
-  });
-  clusterId = cluster.id;
-  for (const m of w.cluster.members) {
-    const operator = await app.db.operator.upsert({
-      where: { address: m.address.toLowerCase() },
-      create: { address: m.address.toLowerCase() },
-      update: {},
-    });
-    const member = await app.db.clusterMember.create({
-      data: { clusterId, operatorId: operator.id, shareIndex: m.shareIndex, status: "ACTIVE" },
-    });
-    const { key, prefix, secretHash } = newApiKey();
-    await app.db.apiKey.create({
-      data: {
-        prefix,
-        secretHash,
-        name: `agent ${m.shareIndex}`,
-        clusterId,
-        memberId: member.id,
-        createdById: account.id,
-      },
-    });
-    keys[m.shareIndex - 1] = key;
-  }
-  await attachLock(app.db, clusterId, lockToJson(w.lock));
+  const c = await setupEvidenceCluster(app, w, "ingest");
+  clusterId = c.clusterId;
+  keys.push(...c.keys);
 });
 
 afterAll(async () => {

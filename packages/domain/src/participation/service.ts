@@ -19,7 +19,7 @@ import {
 import { z } from "zod";
 import type { Authz, ServiceContext } from "../actor";
 import { badInput, CohortError, notFound } from "../errors";
-import { DEADLINE_SLOTS } from "../ingest/service";
+import { DEADLINE_SLOTS, knownChain } from "../ingest/service";
 import { parseInput, uuidSchema } from "../validation";
 
 const CODE_BY_NAME = new Map(Object.entries(DUTY_TYPE_NAMES).map(([code, name]) => [name, Number(code)]));
@@ -75,11 +75,7 @@ export class ParticipationService {
     if (!c) throw notFound("cluster", clusterId);
     if (c.genesisTime !== null && c.secondsPerSlot !== null && c.slotsPerEpoch !== null)
       return { genesisTime: c.genesisTime, secondsPerSlot: c.secondsPerSlot, slotsPerEpoch: c.slotsPerEpoch };
-    const { NETWORKS } = await import("@cohort/eth");
-    const n = (NETWORKS as Record<string, Chain | undefined>)[c.network];
-    return n
-      ? { genesisTime: n.genesisTime, secondsPerSlot: n.secondsPerSlot, slotsPerEpoch: n.slotsPerEpoch }
-      : null;
+    return knownChain(c.network);
   }
 
   private range(from: unknown, to: unknown) {
