@@ -5,6 +5,15 @@ import type { Db } from "@cohort/db";
 import { type Actor, isCohortError, type Services } from "@cohort/domain";
 import type { Logger } from "@cohort/logger";
 import type { EventBus } from "@cohort/queue";
+import {
+  type ExecutionResult,
+  execute,
+  type GraphQLError,
+  specifiedRules,
+  subscribe,
+  validate,
+} from "graphql";
+import { createHandler as createSseHandler } from "graphql-sse/lib/use/http";
 import { createContext, type GraphQLContext } from "./context";
 import { formatError, httpStatus } from "./errors";
 import { complexityPlugin, depthRule } from "./limits";
@@ -24,7 +33,10 @@ export interface ApiOptions {
   /** Largest accepted agent report batch (default 16 MiB). */
   maxIngestBytes?: number;
   metrics?: ApiMetrics;
-  /** Live cluster events for `GET /events/clusters/:id` (SSE); the route answers 503 without it. */
+  /**
+   * Live cluster events for `GET /events/clusters/:id` (SSE) and the GraphQL subscriptions at
+   * `/graphql/stream`; both answer 503 without it.
+   */
   events?: EventBus;
   /** SSE keep-alive comment interval. */
   sseKeepAliveMs?: number;
@@ -272,6 +284,103 @@ export async function createApi(options: ApiOptions): Promise<Api> {
     }
   }
 
+  /**
+   * `/graphql/stream`: GraphQL subscriptions (`clusterEvents`) over Server-Sent Events with
+   * graphql-sse in distinct-connections mode (POST or GET with `accept: text/event-stream`). Same
+   * credentials as /graphql; the cluster read check is the subscription resolver's.
+   */
+  const streamCallers = new WeakMap<IncomingMessage, { actor: Actor; requestId: string; log: Logger }>();
+  const sse = createSseHandler({
+    schema,
+    // The API's own graphql instance (one module realm with the schema) and its depth limit.
+    validate: (s, document) => validate(s, document, [...specifiedRules, depthRule(options.maxDepth ?? 10)]),
+    execute,
+    subscribe,
+    authenticate: () => null, // distinct connections only: no stream tokens to keep
+    context: (req) => {
+      const caller = streamCallers.get(req.raw)!;
+      return createContext({
+        db,
+        services,
+        logger: caller.log,
+        actor: caller.actor,
+        requestId: caller.requestId,
+      }) as unknown as Record<string, unknown>;
+    },
+    onNext: (_ctx, req, result) => {
+      if (!result.errors?.length) return;
+      const log = streamCallers.get(req.raw)?.log ?? logger;
+      return {
+        ...result,
+        errors: result.errors.map(
+          (e) =>
+            formatError(e.toJSON(), e, (internal) =>
+              log.error({ err: internal }, "internal error in subscription"),
+            ) as unknown as GraphQLError,
+        ),
+      } as ExecutionResult;
+    },
+  });
+
+  async function handleStream(req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger) {
+    if (!options.events) throw new HttpError(503, "UNAVAILABLE", "live events are not configured");
+    let actor: Actor;
+    try {
+      actor = await services.auth.authenticate(req.headers.authorization);
+    } catch (e) {
+      if (!isCohortError(e)) throw e;
+      return sendJson(res, httpStatus(e.code), {
+        errors: [{ message: e.message, extensions: { code: e.code } }],
+      });
+    }
+    if (actor.kind === "anonymous") {
+      return sendJson(res, 401, {
+        errors: [
+          {
+            message: "authorization: send a session token or agent API key as a bearer token",
+            extensions: { code: "UNAUTHENTICATED" },
+          },
+        ],
+      });
+    }
+    streamCallers.set(req, { actor, requestId, log });
+    await sse(req, res);
+  }
+
+  /**
+   * `GET /exports/v1/clusters/:id/participation.csv?from=&to=` (ISO-8601 timestamps): the audit
+   * report's per-member table as RFC 4180 CSV, for operators and auditors (`cluster.export`); same
+   * credentials as the evidence bundle.
+   */
+  async function handleParticipationCsv(
+    req: IncomingMessage,
+    res: ServerResponse,
+    clusterId: string,
+    requestId: string,
+  ) {
+    if (req.method !== "GET") throw new HttpError(405, "METHOD_NOT_ALLOWED", "use GET");
+    const url = new URL(req.url ?? "/", "http://localhost");
+    try {
+      const actor = await services.auth.authenticate(req.headers.authorization);
+      const { filename, csv } = await services.dashboard.auditCsv(
+        { actor, requestId, roleCache: new Map() },
+        clusterId,
+        url.searchParams.get("from"),
+        url.searchParams.get("to"),
+      );
+      res.writeHead(200, {
+        "content-type": "text/csv; charset=utf-8; header=present",
+        "content-disposition": `attachment; filename="${filename}"`,
+        "cache-control": "no-store",
+      });
+      res.end(csv);
+    } catch (e) {
+      if (!isCohortError(e)) throw e;
+      const status = e.code === "NOT_FOUND" ? 404 : e.code === "CONFLICT" ? 409 : httpStatus(e.code);
+      sendJson(res, status, { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) });
+    }
+  }
+
   async function handleReady(res: ServerResponse) {
     const checks: Record<string, string> = {};
     await Promise.all(
@@ -300,18 +409,30 @@ export async function createApi(options: ApiOptions): Promise<Api> {
       randomUUID();
     res.setHeader("x-request-id", requestId);
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/ingest/v1/reports"].includes(path)
+    const route = [
+      "/graphql",
+      "/graphql/stream",
+      "/healthz",
+      "/readyz",
+      "/metrics",
+      "/ingest/v1/reports",
+    ].includes(path)
       ? path
       : path.startsWith("/events/clusters/")
         ? "/events/clusters/:id"
         : path.startsWith("/evidence/v1/clusters/")
           ? "/evidence/v1/clusters/:id/bundle"
-          : "other";
+          : path.startsWith("/exports/v1/clusters/")
+            ? "/exports/v1/clusters/:id/participation.csv"
+            : "other";
     const log = logger.child({ requestId });
     try {
       const eventsMatch = /^\/events\/clusters\/([^/]+)$/.exec(path);
       const bundleMatch = /^\/evidence\/v1\/clusters\/([^/]+)\/bundle$/.exec(path);
+      const csvMatch = /^\/exports\/v1\/clusters\/([^/]+)\/participation\.csv$/.exec(path);
       if (path === "/graphql") await handleGraphQL(req, res, requestId, log);
+      else if (path === "/graphql/stream") await handleStream(req, res, requestId, log);
+      else if (csvMatch) await handleParticipationCsv(req, res, decodeURIComponent(csvMatch[1]!), requestId);
       else if (path === "/ingest/v1/reports") await handleIngest(req, res);
       else if (bundleMatch) await handleBundle(req, res, decodeURIComponent(bundleMatch[1]!), requestId);
       else if (eventsMatch) await handleEvents(req, res, decodeURIComponent(eventsMatch[1]!), requestId);

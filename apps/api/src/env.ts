@@ -1,4 +1,5 @@
 import { env, loadEnv } from "@cohort/config";
+import { settlementEnvShape } from "@cohort/worker/settlement";
 import { z } from "zod";
 
 /** The API's whole configuration; see the README's configuration table. */
@@ -24,6 +25,8 @@ export const apiEnvShape = {
   GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(10),
   GRAPHQL_MAX_COMPLEXITY: z.coerce.number().int().positive().default(5000),
   LOG_LEVEL: env.logLevel(),
+  /** Settlement chain for the inline worker (same as the worker's). */
+  ...settlementEnvShape,
 };
 
 export type ApiEnv = ReturnType<typeof loadApiEnv>;

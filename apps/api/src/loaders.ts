@@ -21,6 +21,11 @@ export function createLoaders(db: Db) {
         (m) => m.clusterId,
       ),
     ),
+    member: new DataLoader(async (ids: readonly string[]) => {
+      const rows = await db.clusterMember.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? new Error(`member ${id} not found`));
+    }),
     operator: new DataLoader(async (ids: readonly string[]) => {
       const rows = await db.operator.findMany({ where: { id: { in: [...ids] } } });
       const byId = new Map(rows.map((r) => [r.id, r]));

@@ -7,6 +7,7 @@ import { createLogger } from "@cohort/logger";
 import { createMemoryEventBus, createRedisEventBus, JobProducer, jobsPortFor, QUEUES } from "@cohort/queue";
 import { startBackends } from "@cohort/runtime";
 import { startWorkers } from "@cohort/worker";
+import { settlementOptionsFromEnv } from "@cohort/worker/settlement";
 import { createApi } from "./app";
 import { loadApiEnv } from "./env";
 
@@ -33,6 +34,7 @@ const jobsPort = jobsPortFor(producer);
 const services = createServices({
   db,
   sql,
+  settlement: await settlementOptionsFromEnv(env, logger),
   jobs: jobsPort,
   events,
   auth: {
@@ -46,7 +48,14 @@ const services = createServices({
 });
 const inlineWorker = env.INLINE_WORKER ?? backends.embeddedDatabase;
 const worker = inlineWorker
-  ? startWorkers({ backend: backends.queue, services, logger, incidentSweepMs: 60_000, jobsPort })
+  ? startWorkers({
+      backend: backends.queue,
+      services,
+      logger,
+      incidentSweepMs: 60_000,
+      settlementTickMs: env.SETTLEMENT_TICK_MS,
+      jobsPort,
+    })
   : null;
 
 if (env.SEED_DEMO) {

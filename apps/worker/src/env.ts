@@ -1,4 +1,5 @@
 import { env, loadEnv } from "@cohort/config";
+import { settlementEnvShape } from "./settlement";
 
 export const loadWorkerEnv = (source?: Record<string, string | undefined>) =>
   loadEnv(
@@ -8,6 +9,7 @@ export const loadWorkerEnv = (source?: Record<string, string | undefined>) =>
       /** Unset: BullMQ's PostgreSQL backend on DATABASE_URL. */
       REDIS_URL: env.redisUrl().optional(),
       LOG_LEVEL: env.logLevel(),
+      ...settlementEnvShape,
     },
     source,
   );

@@ -12,6 +12,7 @@ import {
   type QueueBackend,
 } from "@cohort/queue";
 import { loadWorkerEnv } from "./env";
+import { settlementOptionsFromEnv } from "./settlement";
 import { startWorkers } from "./workers";
 
 const env = loadWorkerEnv();
@@ -26,7 +27,8 @@ const events = backend.kind === "redis" ? createRedisEventBus(backend.url) : cre
 const sql = createSql(env.DATABASE_URL);
 guardPostgresJsNullSocket((m) => logger.warn(m));
 const jobsPort = jobsPortFor(producer);
-const services = createServices({ db, sql, jobs: jobsPort, events });
+const settlement = await settlementOptionsFromEnv(env, logger);
+const services = createServices({ db, sql, jobs: jobsPort, events, settlement });
 const running = startWorkers({
   backend,
   services,
@@ -34,6 +36,7 @@ const running = startWorkers({
   incidentSweepMs: 60_000,
   // Expected duties from each cluster's beacon node: about twice per mainnet epoch (6.4 min).
   dutySyncMs: 30_000,
+  settlementTickMs: env.SETTLEMENT_TICK_MS,
   jobsPort,
 });
 logger.info(

@@ -28,12 +28,14 @@ export function startWorkers({
   logger,
   incidentSweepMs,
   dutySyncMs,
+  settlementTickMs,
   jobsPort,
 }: {
   /** To chain jobs (ingest → incident evaluation; the duty-sync timer → duties.sync). */
   jobsPort?: {
     evaluateIncidents(clusterId: string, key: string): Promise<void>;
     syncDuties?(clusterId: string, key: string): Promise<void>;
+    draftSettlement?(clusterId: string, index: number): Promise<void>;
   };
   backend: QueueBackend;
   services: Services;
@@ -42,6 +44,8 @@ export function startWorkers({
   incidentSweepMs?: number;
   /** Enqueue duties.sync for every cluster with a beacon node on this interval (off when unset). */
   dutySyncMs?: number;
+  /** Look for finished settlement periods on this interval and queue their drafts (off when unset). */
+  settlementTickMs?: number;
 }) {
   const workers = [
     startWorker(
@@ -92,6 +96,37 @@ export function startWorkers({
       },
       { logger },
     ),
+    startWorker(
+      backend,
+      jobs.settlementDraft,
+      async ({ clusterId, index }) => {
+        const { period, created } = await services.settlement.draft(clusterId, index);
+        if (created)
+          logger.info(
+            { clusterId, index, periodId: period.id, allocatedWei: period.allocatedWei.toFixed() },
+            "settlement drafted",
+          );
+        return { periodId: period.id, created };
+      },
+      { logger },
+    ),
+    startWorker(
+      backend,
+      jobs.settlementSubmit,
+      async ({ periodId }) => {
+        const result = await services.settlement.submit(periodId);
+        if (result.status === "FAILED") logger.warn({ periodId, error: result.error }, "settlement reverted");
+        else if (result.txHash) logger.info({ periodId, txHash: result.txHash }, "settlement submitted");
+        return result;
+      },
+      { logger },
+    ),
+    startWorker(
+      backend,
+      jobs.settlementConfirm,
+      async ({ periodId, key }) => services.settlement.confirm(periodId, key),
+      { logger },
+    ),
     startWorker(backend, jobs.notificationDeliver, processNotificationDelivery(services), {
       logger,
       concurrency: 4,
@@ -126,11 +161,30 @@ export function startWorkers({
         }, dutySyncMs)
       : null;
   dutyTimer?.unref();
+  // Settlement periods: queue the draft of every finished period (the job id makes it once per period).
+  let ticking = false;
+  const settlementTimer =
+    settlementTickMs && jobsPort?.draftSettlement
+      ? setInterval(async () => {
+          if (ticking) return;
+          ticking = true;
+          try {
+            for (const d of await services.settlement.duePeriods())
+              await jobsPort.draftSettlement!(d.clusterId, d.index);
+          } catch (err) {
+            logger.warn({ err: String(err) }, "settlement tick failed");
+          } finally {
+            ticking = false;
+          }
+        }, settlementTickMs)
+      : null;
+  settlementTimer?.unref();
   return {
     workers: workers.map((w) => w.worker),
     async close() {
       if (sweep) clearInterval(sweep);
       if (dutyTimer) clearInterval(dutyTimer);
+      if (settlementTimer) clearInterval(settlementTimer);
       await Promise.all(workers.map((w) => w.close()));
     },
   };

@@ -8,3 +8,4 @@ export * from "./submitSettlement.ts";
 export * from "./typedData.ts";
 export * from "./watchSplitterEvents.ts";
 export * from "./withdraw.ts";
+export * from "./settlementChain.ts";

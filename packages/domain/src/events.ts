@@ -4,7 +4,19 @@
  */
 export type IncidentEventType = "incident.opened" | "incident.updated" | "incident.resolved";
 
-export type ClusterEvent = IncidentEvent | ParticipationEvent;
+export type ClusterEvent = IncidentEvent | ParticipationEvent | SettlementEvent;
+
+/** A settlement period was drafted, approved, disputed, submitted, confirmed or failed. */
+export type SettlementEvent = {
+  type: "settlement.updated";
+  clusterId: string;
+  periodId: string;
+  index: number;
+  status: string;
+  /** drafted | approved | disputed | submitted | confirmed | failed */
+  change: string;
+  at: string;
+};
 
 /** New evidence was applied: participation for these slots may have changed (refetch it). */
 export type ParticipationEvent = {

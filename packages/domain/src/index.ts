@@ -2,6 +2,7 @@ import type { Db, Sql } from "@cohort/db";
 import { Authz } from "./actor";
 import { type AuthConfig, AuthService, defaultAuthConfig } from "./auth/service";
 import { ClusterService } from "./clusters/service";
+import { DashboardService } from "./dashboard/service";
 import { DutyScheduleService } from "./duties/service";
 import { type EventsPort, noEvents } from "./events";
 import { IncidentService } from "./incidents/service";
@@ -11,6 +12,7 @@ import { type ChannelSenders, defaultSenders } from "./notifications/channels";
 import { NotificationService } from "./notifications/service";
 import { OnCallService } from "./oncall/service";
 import { ParticipationService } from "./participation/service";
+import { type SettlementOptions, SettlementService } from "./settlement/service";
 
 export * from "./actor";
 export * from "./auth/service";
@@ -18,6 +20,7 @@ export * from "./auth/tokens";
 export * from "./clusters/lock";
 export * from "./clusters/service";
 export * from "./clusters/typedData";
+export * from "./dashboard/service";
 export * from "./duties/service";
 export * from "./errors";
 export * from "./events";
@@ -29,6 +32,7 @@ export * from "./notifications/channels";
 export * from "./notifications/service";
 export * from "./oncall/service";
 export * from "./participation/service";
+export * from "./settlement/service";
 export * from "./validation";
 
 export interface Services {
@@ -41,6 +45,8 @@ export interface Services {
   ingest: IngestService;
   participation: ParticipationService;
   duties: DutyScheduleService;
+  dashboard: DashboardService;
+  settlement: SettlementService;
 }
 
 /** Builds every domain service over one database client and a jobs port. */
@@ -52,6 +58,7 @@ export function createServices({
   events = noEvents,
   senders = defaultSenders(),
   sql,
+  settlement = {},
 }: {
   db: Db;
   /** postgres.js for the ingest bulk path (COPY); only the worker needs it. */
@@ -63,6 +70,8 @@ export function createServices({
   events?: EventsPort;
   /** How each notification channel kind is sent. */
   senders?: ChannelSenders;
+  /** The chain settlements are read from and submitted to (the worker's), and confirmation depth. */
+  settlement?: SettlementOptions;
 }): Services {
   const authz = new Authz(db);
   const onCall = new OnCallService(db, authz, now);
@@ -77,5 +86,7 @@ export function createServices({
     ingest: new IngestService(db, sql, (id) => jobs.ingestReport(id), now, events),
     participation: new ParticipationService(db, authz),
     duties: new DutyScheduleService(db, authz, sql, now),
+    dashboard: new DashboardService(db, authz, now, events),
+    settlement: new SettlementService(db, authz, jobs, events, settlement, now),
   };
 }

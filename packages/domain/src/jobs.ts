@@ -18,6 +18,12 @@ export interface JobsPort {
   ingestReport(reportId: string): Promise<void>;
   /** Read a cluster's expected duties from its beacon node and settle the due ones (timer tick `key`). */
   syncDuties(clusterId: string, key: string): Promise<void>;
+  /** A settlement period ended: compute and store its draft (idempotent per period). */
+  draftSettlement(clusterId: string, index: number): Promise<void>;
+  /** A settlement has its threshold of approvals: submit it on-chain (attempt `key`). */
+  submitSettlement(periodId: string, key: string): Promise<void>;
+  /** Count a submitted settlement's confirmations after `delayMs` (attempt `key`). */
+  confirmSettlement(periodId: string, key: string, delayMs: number): Promise<void>;
 }
 
 /** A JobsPort that drops everything: for scripts that must not enqueue (e.g. seeding). */
@@ -28,4 +34,7 @@ export const noJobs: JobsPort = {
   evaluateIncidents: async () => {},
   ingestReport: async () => {},
   syncDuties: async () => {},
+  draftSettlement: async () => {},
+  submitSettlement: async () => {},
+  confirmSettlement: async () => {},
 };

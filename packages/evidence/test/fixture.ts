@@ -57,6 +57,8 @@ export interface World {
   lock: Lock;
   cluster: EvidenceCluster;
   identityKeys: Uint8Array[]; // index shareIndex − 1
+  /** The operators' Ethereum keys (the lock's operator addresses), index shareIndex − 1. */
+  operatorKeys: Uint8Array[];
   /** Per validator (group pubkey hex), share index → secret share. */
   shares: Map<string, Map<number, Uint8Array>>;
   validators: string[];
@@ -112,7 +114,12 @@ export function messageFor(
 export const digestOf = (m: SignedParSigMsg) => toHex(parSigMsgDigest(m.message));
 
 let cachedLock:
-  | { lock: Lock; identityKeys: Uint8Array[]; shares: Map<string, Map<number, Uint8Array>> }
+  | {
+      lock: Lock;
+      identityKeys: Uint8Array[];
+      operatorKeys: Uint8Array[];
+      shares: Map<string, Map<number, Uint8Array>>;
+    }
   | undefined;
 
 function makeLock() {
@@ -173,7 +180,7 @@ function makeLock() {
     nodeKeys: identityKeys,
   });
   const shares = new Map(dvs.map((dv, v) => [toHex(dv.distributedPublicKey), split[v]!]));
-  cachedLock = { lock, identityKeys, shares };
+  cachedLock = { lock, identityKeys, operatorKeys, shares };
   return cachedLock;
 }
 
@@ -190,7 +197,7 @@ export interface WorldOptions {
 export function makeWorld(options: WorldOptions = {}): World {
   const slots = options.slots ?? SLOTS;
   const lateOne = options.late === undefined ? LATE : options.late;
-  const { lock, identityKeys, shares } = makeLock();
+  const { lock, identityKeys, operatorKeys, shares } = makeLock();
   const cluster = evidenceClusterFromLock(lock);
   const validators = cluster.validators.map((v) => v.pubkey);
   const roots = new Map<string, string>();
@@ -199,6 +206,7 @@ export function makeWorld(options: WorldOptions = {}): World {
     lock,
     cluster,
     identityKeys,
+    operatorKeys,
     shares,
     validators,
     roots,

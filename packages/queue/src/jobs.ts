@@ -25,6 +25,10 @@ export const QUEUES = {
   notificationDeliver: "notification-deliver",
   ingest: "ingest",
   dutiesSync: "duties-sync",
+  /** One queue per job: a BullMQ worker here processes a single job name. */
+  settlementDraft: "settlement-draft",
+  settlementSubmit: "settlement-submit",
+  settlementConfirm: "settlement-confirm",
 } as const;
 
 export const jobs = {
@@ -82,6 +86,33 @@ export const jobs = {
     payload: z.object({ clusterId: z.uuid(), key: z.string().regex(/^[\w-]{1,64}$/) }),
     jobId: (p) => `duties-sync-${p.clusterId}-${p.key}`,
     attempts: 2,
+    backoffMs: 5_000,
+  }),
+  /** Compute and store the draft settlement of a finished period (idempotent per period). */
+  settlementDraft: define({
+    queue: QUEUES.settlementDraft,
+    name: "settlement.draft",
+    payload: z.object({ clusterId: z.uuid(), index: z.number().int().nonnegative() }),
+    jobId: (p) => `settlement-draft-${p.clusterId}-${p.index}`,
+    attempts: 5,
+    backoffMs: 10_000,
+  }),
+  /** Submit a threshold-approved settlement on-chain (or adopt the one already there). */
+  settlementSubmit: define({
+    queue: QUEUES.settlementSubmit,
+    name: "settlement.submit",
+    payload: z.object({ periodId: z.uuid(), key: z.string().regex(/^[\w-]{1,64}$/) }),
+    jobId: (p) => `settlement-submit-${p.periodId}-${p.key}`,
+    attempts: 5,
+    backoffMs: 5_000,
+  }),
+  /** Count a submitted settlement's confirmations; re-scheduled until it is final. */
+  settlementConfirm: define({
+    queue: QUEUES.settlementConfirm,
+    name: "settlement.confirm",
+    payload: z.object({ periodId: z.uuid(), key: z.string().regex(/^[\w-]{1,64}$/) }),
+    jobId: (p) => `settlement-confirm-${p.periodId}-${p.key}`,
+    attempts: 5,
     backoffMs: 5_000,
   }),
 } as const;

@@ -80,5 +80,14 @@ export function jobsPortFor(producer: JobProducer) {
     syncDuties: async (clusterId: string, key: string) => {
       await producer.enqueue(jobs.dutiesSync, { clusterId, key });
     },
+    draftSettlement: async (clusterId: string, index: number) => {
+      await producer.enqueue(jobs.settlementDraft, { clusterId, index });
+    },
+    submitSettlement: async (periodId: string, key: string) => {
+      await producer.enqueue(jobs.settlementSubmit, { periodId, key });
+    },
+    confirmSettlement: async (periodId: string, key: string, delayMs: number) => {
+      await producer.enqueue(jobs.settlementConfirm, { periodId, key }, { delayMs });
+    },
   };
 }

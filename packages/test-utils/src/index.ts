@@ -6,7 +6,7 @@ import {
   signInWithEthereum,
 } from "@cohort/api/client";
 import { createDb, createSql, type Db } from "@cohort/db";
-import { createServices, defaultSenders, type Services } from "@cohort/domain";
+import { createServices, defaultSenders, type Services, type SettlementOptions } from "@cohort/domain";
 import { createLogger } from "@cohort/logger";
 import {
   createRedisEventBus,
@@ -65,6 +65,7 @@ export async function startTestApp({
   queuePrefix = inject("queuePrefix"),
   now,
   fetchImpl,
+  settlement,
 }: {
   databaseUrl?: string;
   redisUrl?: string;
@@ -72,6 +73,8 @@ export async function startTestApp({
   now?: () => Date;
   /** What webhook deliveries use instead of the global fetch. */
   fetchImpl?: typeof fetch;
+  /** The settlement chain (e.g. a private anvil) and confirmation depth. */
+  settlement?: SettlementOptions;
 } = {}): Promise<TestApp> {
   const db = createDb(databaseUrl, { maxConnections: 4 });
   const backend: QueueBackend = { kind: "redis", url: redisUrl, prefix: queuePrefix };
@@ -86,6 +89,7 @@ export async function startTestApp({
     ...(fetchImpl ? { senders: defaultSenders(fetchImpl) } : {}),
     auth: { siweDomains: [TEST_SIWE_DOMAIN], nonceTtlMs: 60_000, sessionTtlMs: 3_600_000 },
     ...(now ? { now } : {}),
+    ...(settlement ? { settlement } : {}),
   });
   const logger = createLogger({ name: "api-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const api = await createApi({ db, services, logger, maxDepth: 10, maxComplexity: 5000, events });

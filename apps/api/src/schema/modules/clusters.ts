@@ -50,7 +50,7 @@ MemberRef.implement({
   }),
 });
 
-const ValidatorRef = builder.objectRef<Validator>("Validator").implement({
+export const ValidatorRef = builder.objectRef<Validator>("Validator").implement({
   description: "A distributed validator: one group public key, one public share per member.",
   fields: (t) => ({
     id: t.exposeID("id"),
