@@ -8,6 +8,12 @@ import { parseSkip, SKIPPABLE, verifyClusterFile } from "./cluster/verify";
 import { exportEvidence, verifyEvidenceFile } from "./evidence";
 import { broadcastExit, signPartialExit } from "./exit";
 import { parseInteropRange } from "./interop";
+import {
+  approveSettlement,
+  disputeSettlement,
+  type SettlementCliOptions,
+  showSettlement,
+} from "./settlement";
 import { formatSimnetSummary, parseByzantine, parseKill, runSimnet } from "./simnet";
 import { exportSlashing, importSlashing } from "./slashing";
 
@@ -169,6 +175,40 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
       for (const line of r.out) io.out(line);
       for (const line of r.err) io.err(line);
       setCode(r.ok ? 0 : 1);
+    });
+
+  const settlement = program
+    .command("settlement")
+    .description("review, approve or dispute a reward settlement with your operator key (EIP-712)");
+  const settlementOptions = (c: Command) =>
+    c
+      .requiredOption("--portal-url <url>", "the portal API, e.g. http://127.0.0.1:4000")
+      .requiredOption(
+        "--operator-key <file>",
+        "file with your operator's Ethereum private key (operator-private-key from `cohort cluster create`)",
+      )
+      .requiredOption("--cluster <id>", "the cluster id")
+      .option("--period <index>", "the settlement period (default: the newest)", int("--period"))
+      .option(
+        "--siwe-domain <host>",
+        "the sign-in domain the portal expects (default: the portal URL's host)",
+      );
+  settlementOptions(
+    settlement.command("show").description("print a settlement: allocations, approvals, disputes"),
+  ).action(async (o: SettlementCliOptions) => {
+    for (const line of await showSettlement(o)) io.out(line);
+  });
+  settlementOptions(
+    settlement
+      .command("approve")
+      .description("sign the settlement's EIP-712 typed data with your operator key and record the approval"),
+  ).action(async (o: SettlementCliOptions) => {
+    for (const line of await approveSettlement(o)) io.out(line);
+  });
+  settlementOptions(settlement.command("dispute").description("object to a draft, before approving it"))
+    .requiredOption("--note <text>", "what is wrong with the draft")
+    .action(async (o: SettlementCliOptions & { note: string }) => {
+      for (const line of await disputeSettlement(o)) io.out(line);
     });
 
   program

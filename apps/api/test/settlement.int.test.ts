@@ -7,6 +7,9 @@
  * its allocation; and the splitter refuses a second submission of the period and a 2-signature one.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   ChainError,
   cohortSplitterAbi,
@@ -24,7 +27,7 @@ import { ANVIL_DEV_KEY, type Anvil, startAnvil } from "@cohort/chain/testing";
 import { toHex } from "@cohort/evidence";
 import { createLogger } from "@cohort/logger";
 import { jobsPortFor } from "@cohort/queue";
-import { startTestApp, type TestApp, waitFor } from "@cohort/test-utils";
+import { startTestApp, TEST_SIWE_DOMAIN, type TestApp, waitFor } from "@cohort/test-utils";
 import { startWorkers } from "@cohort/worker";
 import {
   type Address,
@@ -40,6 +43,7 @@ import {
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { makeWorld, type World } from "../../../packages/evidence/test/fixture";
+import { approveSettlement } from "../../agent/src/settlement";
 import {
   batchOf,
   type EvidenceCluster,
@@ -337,7 +341,26 @@ describe("settlement on anvil, end to end", () => {
       tokens[0],
     );
     expect(late.errors?.[0]?.extensions?.code).toBe("CONFLICT"); // member 1 approved already
-    p = (await approve(tokens[2]!, draft.id, await sign(operators[2]!, draft))).data!.approveSettlement;
+    // Member 3 approves from the command line (`cohort settlement approve`) with its key file.
+    const dir = await mkdtemp(path.join(tmpdir(), "cohort-settle-"));
+    const keyFile = path.join(dir, "operator-private-key");
+    await writeFile(keyFile, toHex(w.operatorKeys[2]!), { mode: 0o600 });
+    const out = await approveSettlement({
+      portalUrl: app.url,
+      operatorKey: keyFile,
+      cluster: c.clusterId,
+      period: PERIOD,
+      siweDomain: TEST_SIWE_DOMAIN,
+    });
+    expect(out[0]).toBe(`approved as ${operators[2]!.address}`);
+    expect(out[1]).toMatch(
+      new RegExp(
+        `^settlement ${PERIOD} \\(epochs 100–100\\): (APPROVED|SUBMITTED|CONFIRMED), .* 3/3 approvals$`,
+      ),
+    );
+    expect(out.find((l) => l.startsWith("  member 4"))).toMatch(/36\/48 duties/);
+    await rm(dir, { recursive: true });
+    p = (await period(tokens[2]!))!;
     expect(p.approvals).toHaveLength(3);
     expect(["APPROVED", "SUBMITTED", "CONFIRMED"]).toContain(p.status);
     expect(p.approvals.map((a) => getAddress(a.signer))).toEqual(operators.slice(0, 3).map((o) => o.address));
