@@ -1,8 +1,8 @@
 // `cohort settlement show|approve|dispute`: a member reviews and signs a settlement draft from the
 // command line with its operator key (the same EIP-712 signature the dashboard asks for).
 import { readFile } from "node:fs/promises";
-import { graphqlRequest, signInWithEthereum } from "@cohort/api/client";
 import { settlementTypedData } from "@cohort/chain";
+import { graphqlRequest, signInWithEthereum } from "@cohort/portal-client";
 import { formatEther, getAddress, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CliError } from "./cluster/create";
