@@ -4,6 +4,7 @@
 // Runs, in order, stopping at the first failure:
 //   lint        npx biome check .
 //   typecheck   npx tsc -p tsconfig.json --noEmit
+//   typecheck-web  npx tsc -p apps/web/tsconfig.json --noEmit    (the dashboard: JSX, its own tsconfig)
 //   migrations  npx tsx packages/db/src/migrate/cli.ts check     (migration drift)
 //   schema      npx tsx apps/api/src/schema/print.ts --check     (committed SDL is up to date)
 //   forge       sh contracts/scripts/forge-test.sh               (splitter contract: unit, fuzz, invariant)
@@ -41,6 +42,7 @@ const forgeCounts = path.join(os.tmpdir(), `cohort-forge-${process.pid}.txt`);
 const steps = [
   { name: "lint", cmd: ["npx", "biome", "check", "."] },
   { name: "typecheck", cmd: ["npx", "tsc", "-p", "tsconfig.json", "--noEmit"] },
+  { name: "typecheck-web", cmd: ["npx", "tsc", "-p", "apps/web/tsconfig.json", "--noEmit"] },
   { name: "migrations", cmd: ["npx", "tsx", "packages/db/src/migrate/cli.ts", "check"], services: true },
   { name: "schema", cmd: ["npx", "tsx", "apps/api/src/schema/print.ts", "--check"] },
   // The splitter contract's forge suite (unit, fuzz, invariant); its counts join the closing line.
