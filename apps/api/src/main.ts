@@ -53,6 +53,8 @@ const worker = inlineWorker
       services,
       logger,
       incidentSweepMs: 60_000,
+      // As apps/worker does: expected duties from each cluster's beacon node (settlement waits for them).
+      dutySyncMs: 30_000,
       settlementTickMs: env.SETTLEMENT_TICK_MS,
       jobsPort,
     })

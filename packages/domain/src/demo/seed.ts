@@ -15,6 +15,15 @@ export const DEMO_OPERATOR_KEYS = [1, 2, 3, 4].map((i) =>
 export const demoOperators = DEMO_OPERATOR_KEYS.map((k) => privateKeyToAccount(k));
 export const DEMO_CLUSTER_NAME = "Cohort demo";
 
+/**
+ * INSECURE, PUBLIC demo keys for the read-only roles `npm run demo` grants on its cluster (an auditor
+ * and a viewer), so the dashboard's dev signer can sign in as them. Never fund these addresses.
+ */
+export const DEMO_AUDITOR_KEY = keccak256(toBytes("cohort insecure demo auditor"));
+export const DEMO_VIEWER_KEY = keccak256(toBytes("cohort insecure demo viewer"));
+export const demoAuditor = privateKeyToAccount(DEMO_AUDITOR_KEY);
+export const demoViewer = privateKeyToAccount(DEMO_VIEWER_KEY);
+
 const demoActor = (address: `0x${string}`): Actor => ({
   kind: "account",
   accountId: "00000000-0000-0000-0000-000000000000",

@@ -117,6 +117,9 @@ export class IngestService {
     private readonly events: EventsPort = noEvents,
   ) {}
 
+  /** Whether the server takes COPY FROM STDIN (PGlite, the embedded database, does not). */
+  private copySupported: boolean | undefined;
+
   // ───────────────────────── accept (HTTP) ─────────────────────────
 
   async accept(actor: Actor, body: unknown): Promise<AcceptResult> {
@@ -406,8 +409,34 @@ export class IngestService {
         WHERE id = ${reportId} AND status = 'QUEUED' RETURNING id`;
       if (claimed.length === 0) return { skipped: true as const };
 
+      if (this.copySupported === undefined) {
+        const [row] = await sql<{ version: string }[]>`SELECT version()`;
+        this.copySupported = !row?.version.includes("PGlite");
+      }
       const copy = async (table: string, columns: string[], rows: string[][]) => {
         if (rows.length === 0) return;
+        if (!this.copySupported) {
+          // PGlite over its socket closes the connection on COPY FROM STDIN: there, multi-row
+          // INSERTs with untyped parameters (parsed by the same input functions as COPY's text format).
+          const perStatement = Math.max(1, Math.floor(30_000 / columns.length));
+          for (let i = 0; i < rows.length; i += perStatement) {
+            const params: (string | null)[] = [];
+            const values = rows.slice(i, i + perStatement).map(
+              (r) =>
+                `(${r
+                  .map((v) => {
+                    params.push(v === "\\N" ? null : v);
+                    return `$${params.length}`;
+                  })
+                  .join(", ")})`,
+            );
+            await sql.unsafe(
+              `INSERT INTO ${table} (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${values.join(", ")}`,
+              params,
+            );
+          }
+          return;
+        }
         const stream = await sql
           .unsafe(`COPY ${table} (${columns.map((c) => `"${c}"`).join(", ")}) FROM STDIN`)
           .writable();
