@@ -659,6 +659,50 @@ describe("incidents, on-call cover and notifications", () => {
     expect(berlin.startsAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00$/);
   });
 
+  it("MEMBER_OFFLINE counts slots the others signed: a cluster-wide miss or one slot's many duties blame nobody", async () => {
+    const c = await makeCluster();
+    const base = Date.now() - 3_600_000;
+    // Slots 60–63: nobody contributed (the cluster failed, e.g. its beacon node stalled).
+    await insertDuties(
+      c,
+      base,
+      range(60, 63),
+      () => [1, 2, 3, 4],
+      () => ({
+        outcome: "FAILED",
+        failureReason: "no_consensus",
+      }),
+    );
+    // Slot 64: three duties (one per validator) that member 2 alone missed — one slot, not three.
+    const more = await Promise.all(
+      [0, 1].map(() =>
+        app.db.validator.create({
+          data: { clusterId: c.cluster.id, pubkey: `0x${randomBytes(48).toString("hex")}`, publicShares: [] },
+        }),
+      ),
+    );
+    await insertDuties(c, base, [64], () => [2]);
+    for (const v of more) await insertDuties({ ...c, validator: v }, base, [64], () => [2]);
+    await insertDuties(c, base, range(65, 66), () => []);
+    await app.services.incidents.evaluate(c.cluster.id);
+    expect(await app.db.incident.count({ where: { clusterId: c.cluster.id, kind: "MEMBER_OFFLINE" } })).toBe(
+      0,
+    );
+
+    // Member 3 misses slots 67–69 while the others sign: that is offline, with its 3 duties attached.
+    await insertDuties(c, base, range(67, 69), () => [3]);
+    await insertDuties(c, base, [70], () => []);
+    await app.services.incidents.evaluate(c.cluster.id);
+    const offline = await app.db.incident.findMany({
+      where: { clusterId: c.cluster.id, kind: "MEMBER_OFFLINE" },
+      include: { members: true, duties: true },
+    });
+    expect(offline).toHaveLength(1);
+    expect(offline[0]).toMatchObject({ fromSlot: 67, toSlot: 69, status: "RESOLVED" });
+    expect(offline[0]!.members.map((m) => m.memberId)).toEqual([c.members[2]!.id]);
+    expect(offline[0]!.duties).toHaveLength(3);
+  });
+
   it("DUTY_FAILED: consecutive failures of one reason merge, severity CRITICAL, resolved when duties succeed", async () => {
     const c = await makeCluster();
     const base = Date.now() - 3_600_000;

@@ -8,6 +8,8 @@ export interface EvidenceRow {
   /** When the evidence happened (duty start, heartbeat time). */
   at: Date;
   dutyId: bigint | null;
+  /** Every duty the row stands for, when it aggregates several (e.g. one slot's missed duties). */
+  dutyIds?: bigint[];
   bad: boolean | null;
 }
 

@@ -15,6 +15,8 @@ import { type EvidenceRow, findRuns, type Run } from "./detect";
  * yet, so it is one constant for every cluster.
  */
 export const OFFLINE_MIN_MISSES = 3;
+// (counted in slots: a slot counts as missed when the member contributed to none of that slot's
+// duties that some other member did contribute to; a duty nobody contributed to blames no one.)
 /** Heartbeats in a row with too few peers before PEERS_DISCONNECTED opens. */
 export const PEERS_MIN_HEARTBEATS = 2;
 /** How far back a detector looks for a key with no incident yet (one day of 12 s slots). */
@@ -109,6 +111,25 @@ interface Outcome {
   opened: Set<string>;
   updated: Set<string>;
   resolved: Set<string>;
+}
+
+/**
+ * One row per slot (rows sorted by slot): good if any duty of the slot was good, bad if none was
+ * good and one was bad, neutral (null) if every duty of the slot was neutral.
+ */
+function perSlot(rows: EvidenceRow[]): EvidenceRow[] {
+  const out: EvidenceRow[] = [];
+  for (const r of rows) {
+    const last = out.at(-1);
+    if (!last || last.slot !== r.slot) {
+      out.push({ ...r, dutyIds: r.bad ? [r.dutyId!] : [] });
+      continue;
+    }
+    if (last.bad === false || r.bad === null) continue;
+    if (r.bad === false) out[out.length - 1] = { ...r, dutyIds: [] };
+    else out[out.length - 1] = { ...last, bad: true, dutyIds: [...(last.dutyIds ?? []), r.dutyId!] };
+  }
+  return out;
 }
 
 const minDate = (a: Date, b: Date) => new Date(Math.min(a.getTime(), b.getTime()));
@@ -269,6 +290,18 @@ export class IncidentService {
     ]);
     const latest = await this.latestByKey(tx, clusterId, memberKeys);
     const judgeUpTo = await this.evidenceHorizon(tx, clusterId, cluster.threshold, now);
+    // Duties some member contributed to: a duty nobody signed is the cluster's failure (DUTY_FAILED),
+    // not evidence that one member is offline.
+    const offlineFrom = Math.min(
+      ...cluster.members.map((m) => this.slotStart(latest.get(`member_offline:${m.id}`), lookback)),
+    );
+    const signedByAnyone = new Set(
+      (
+        await tx.$queryRaw<{ dutyId: bigint }[]>`
+          SELECT DISTINCT "dutyId" FROM "Participation"
+          WHERE "clusterId" = ${clusterId}::uuid AND slot >= ${offlineFrom} AND contributed`
+      ).map((r) => r.dutyId),
+    );
     for (const m of cluster.members) {
       const keys = {
         offline: `member_offline:${m.id}`,
@@ -306,13 +339,17 @@ export class IncidentService {
         dedupKey: keys.offline,
         kind: "MEMBER_OFFLINE",
         minRun: OFFLINE_MIN_MISSES,
-        rows: rowsFor(starts.offline, (p) => !p.contributed),
+        rows: perSlot(
+          rowsFor(starts.offline, (p) =>
+            p.contributed ? false : signedByAnyone.has(p.dutyId) ? true : null,
+          ),
+        ),
         memberIds: () => [m.id],
-        memberReason: `missed ${OFFLINE_MIN_MISSES} or more duties in a row`,
+        memberReason: `missed its duties in ${OFFLINE_MIN_MISSES} or more slots in a row`,
         severity: () => "MAJOR",
         title: `Member ${m.shareIndex} is offline`,
         summary: (run) =>
-          `${label(m)} did not contribute to ${run.rows.length} consecutive duties (slots ${run.rows[0]?.slot}–${run.rows.at(-1)?.slot})` +
+          `${label(m)} did not contribute in ${run.rows.length} consecutive slots (${run.rows[0]?.slot}–${run.rows.at(-1)?.slot}) while the others signed` +
           (run.recovery ? `; contributing again from slot ${run.recovery.slot}.` : "."),
       });
       specs.push({
@@ -553,7 +590,9 @@ export class IncidentService {
 
   /** Links a run's duties and members; returns how many duties were new. */
   private async linkEvidence(tx: Tx, incidentId: string, spec: KeySpec, run: Run) {
-    const dutyIds = [...new Set(run.rows.map((r) => r.dutyId).filter((d): d is bigint => d !== null))];
+    const dutyIds = [
+      ...new Set(run.rows.flatMap((r) => r.dutyIds ?? [r.dutyId]).filter((d): d is bigint => d !== null)),
+    ];
     const linked = dutyIds.length
       ? await tx.incidentDuty.createMany({
           data: dutyIds.map((dutyId) => ({ incidentId, dutyId })),
