@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { NotConfiguredSender, signWebhookBody, WebhookSender } from "../notifications/channels";
 import { formatInZone, shiftAt } from "../oncall/service";
 import { type EvidenceRow, findRuns } from "./detect";
+import { REPORT_GRACE_MS, reportGraceMs } from "./service";
 
 const row = (slot: number, bad: boolean | null): EvidenceRow => ({
   slot,
@@ -121,5 +122,15 @@ describe("webhook channel", () => {
       retry: false,
       error: "EMAIL notifications are not configured on this portal",
     });
+  });
+});
+
+describe("reportGraceMs", () => {
+  it("is ten slots, at least 20 s and at most REPORT_GRACE_MS", () => {
+    expect(reportGraceMs(12)).toBe(REPORT_GRACE_MS); // mainnet: 120 s
+    expect(reportGraceMs(5)).toBe(50_000);
+    expect(reportGraceMs(2)).toBe(20_000); // the demo's 2 s slots
+    expect(reportGraceMs(1)).toBe(20_000);
+    expect(reportGraceMs(null)).toBe(REPORT_GRACE_MS);
   });
 });

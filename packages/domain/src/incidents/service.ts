@@ -4,6 +4,7 @@ import type { Authz, ServiceContext } from "../actor";
 import { requireAccount } from "../actor";
 import { badInput, conflict, notFound } from "../errors";
 import type { ClusterEvent, EventsPort, IncidentEventType } from "../events";
+import { knownChain } from "../ingest/service";
 import type { JobsPort } from "../jobs";
 import type { NotificationService } from "../notifications/service";
 import { DEFAULT_ACK_TIMEOUT_MINUTES, type OnCallService } from "../oncall/service";
@@ -141,6 +142,15 @@ const maxDate = (a: Date, b: Date) => new Date(Math.max(a.getTime(), b.getTime()
  */
 /** A member that reported within this long may still have evidence in flight (see evidenceHorizon). */
 export const REPORT_GRACE_MS = 120_000;
+/** The grace in slots (agents report every few seconds): short-slot devnets judge a silent member sooner. */
+export const REPORT_GRACE_SLOTS = 10;
+const MIN_REPORT_GRACE_MS = 20_000;
+
+/** How long a member may stay silent before it is judged up to the cluster's horizon. */
+export function reportGraceMs(secondsPerSlot: number | null | undefined): number {
+  if (!secondsPerSlot) return REPORT_GRACE_MS;
+  return Math.min(REPORT_GRACE_MS, Math.max(MIN_REPORT_GRACE_MS, REPORT_GRACE_SLOTS * secondsPerSlot * 1000));
+}
 
 export class IncidentService {
   constructor(
@@ -224,10 +234,10 @@ export class IncidentService {
    * all at once: a member's message for a slot is in once *it* has reported that far, and the
    * receipts once enough others have. So: the cluster horizon is the slot `threshold` members have
    * reported past (their sent messages or receipts); a member that reported within
-   * REPORT_GRACE_MS is judged only up to its own progress (the rest of its evidence may be in
+   * the grace (`reportGraceMs`: 10 slots, between 20 s and REPORT_GRACE_MS) is judged only up to its own progress (the rest of its evidence may be in
    * flight); a member silent for longer — down, or its reporter is — is judged up to the horizon.
    */
-  private async evidenceHorizon(tx: Tx, clusterId: string, threshold: number, now: Date) {
+  private async evidenceHorizon(tx: Tx, clusterId: string, threshold: number, now: Date, graceMs: number) {
     const rows = await tx.$queryRaw<{ id: string; progress: number | null; last: Date | null }[]>`
       SELECT m.id,
              GREATEST(
@@ -248,7 +258,7 @@ export class IncidentService {
     const sorted = rows.map((r) => r.progress ?? -1).sort((a, b) => b - a);
     // Duties the scheduler settled (deadline long past, nobody reported them) are final too.
     const horizon = Math.max(sorted[threshold - 1] ?? -1, meta.settled ?? -1);
-    const recent = (at: Date) => now.getTime() - at.getTime() < REPORT_GRACE_MS;
+    const recent = (at: Date) => now.getTime() - at.getTime() < graceMs;
     for (const r of rows) {
       // Silent since its last report — or, if it never reported, since the cluster's first report.
       const fresh = r.last ? recent(r.last) : recent(meta.first);
@@ -289,7 +299,13 @@ export class IncidentService {
       `peers_disconnected:${m.id}`,
     ]);
     const latest = await this.latestByKey(tx, clusterId, memberKeys);
-    const judgeUpTo = await this.evidenceHorizon(tx, clusterId, cluster.threshold, now);
+    const judgeUpTo = await this.evidenceHorizon(
+      tx,
+      clusterId,
+      cluster.threshold,
+      now,
+      reportGraceMs(cluster.secondsPerSlot ?? knownChain(cluster.network)?.secondsPerSlot),
+    );
     // Duties some member contributed to: a duty nobody signed is the cluster's failure (DUTY_FAILED),
     // not evidence that one member is offline.
     const offlineFrom = Math.min(
