@@ -9,6 +9,8 @@
 //   schema      npx tsx apps/api/src/schema/print.ts --check     (committed SDL is up to date)
 //   forge       sh contracts/scripts/forge-test.sh               (splitter contract: unit, fuzz, invariant)
 //   vitest      npx vitest run [extra args]
+//   e2e         npx playwright test -c apps/web/playwright.config.ts   (browser tests against `npm run demo`;
+//               Debian's Chromium, installed with apt-get when missing and we are root)
 //
 // PostgreSQL and Redis are provisioned by packages/runtime/src/services.mjs just before the first step that
 // needs them (an existing server is reused when possible, otherwise a private one is started and
@@ -26,7 +28,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensurePostgres, ensureRedis } from "../packages/runtime/src/services.mjs";
+import { ensureChromium, ensurePostgres, ensureRedis } from "../packages/runtime/src/services.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const say = (msg) => console.log(`[test] ${msg}`);
@@ -38,6 +40,9 @@ if (vitestArgs[0] === "--") vitestArgs.shift();
 // Vitest's JSON report, for the closing "N passed, N failed" line.
 const vitestJson = path.join(os.tmpdir(), `cohort-vitest-${process.pid}.json`);
 const forgeCounts = path.join(os.tmpdir(), `cohort-forge-${process.pid}.txt`);
+const playwrightJson = path.join(os.tmpdir(), `cohort-playwright-${process.pid}.json`);
+// Extra vitest arguments mean a focused run: the browser tests only run in a whole one.
+const focused = vitestArgs.length > 0;
 
 const steps = [
   { name: "lint", cmd: ["npx", "biome", "check", "."] },
@@ -68,6 +73,18 @@ const steps = [
     ],
     services: true,
   },
+  // Browser tests (Playwright + Debian's Chromium) against the whole demo stack; they start and stop
+  // `npm run demo` themselves (embedded database, anvil, simulator, agents, API, dashboard).
+  ...(focused
+    ? []
+    : [
+        {
+          name: "e2e",
+          cmd: ["npx", "playwright", "test", "-c", "apps/web/playwright.config.ts", "--reporter=list,json"],
+          env: { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson },
+          chromium: true,
+        },
+      ]),
 ];
 
 const skip = new Set(
@@ -215,9 +232,21 @@ try {
       }
     }
 
+    let stepEnv = step.env ? { ...env, ...step.env } : env;
+    if (step.chromium) {
+      try {
+        const chromium = await ensureChromium({ log: (msg) => console.log(`[services] ${msg}`) });
+        stepEnv = { ...stepEnv, COHORT_E2E_CHROMIUM: chromium };
+      } catch (err) {
+        console.error(`\n[test] ${err.message}\n`);
+        results.push({ name: step.name, status: "FAILED (no Chromium)" });
+        exitCode = 1;
+        continue;
+      }
+    }
     say(`${step.name}: ${step.cmd.join(" ")}`);
     const t0 = Date.now();
-    const code = await run(step.cmd, step.env ? { ...env, ...step.env } : env);
+    const code = await run(step.cmd, stepEnv);
     const ms = Date.now() - t0;
     if (code === 0 && !interrupted) {
       results.push({ name: step.name, status: "ok", ms });
@@ -261,6 +290,14 @@ try {
       skipped += Number(m[3]);
     }
     fs.rmSync(forgeCounts, { force: true });
+  } catch {}
+  // And the browser tests' (Playwright JSON report: expected = passed, unexpected = failed).
+  try {
+    const pw = JSON.parse(fs.readFileSync(playwrightJson, "utf8"));
+    passed += pw.stats.expected + pw.stats.flaky;
+    failed += pw.stats.unexpected;
+    skipped += pw.stats.skipped;
+    fs.rmSync(playwrightJson, { force: true });
   } catch {}
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 } catch {}

@@ -1029,3 +1029,33 @@ export async function ensureRedis({ log = defaultLog } = {}) {
   }
   return startRedisServer({ persistent: false, log });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Chromium for the browser tests (Debian's package; Playwright's own download is unreachable here)
+// ---------------------------------------------------------------------------------------------
+
+/** Where a usable Chromium is: CHROMIUM_PATH, else chromium / chromium-browser on PATH or /usr/bin. */
+export function findChromium() {
+  const explicit = process.env.CHROMIUM_PATH;
+  if (explicit && isExecutable(explicit)) return explicit;
+  return which("chromium", ["/usr/bin"]) ?? which("chromium-browser", ["/usr/bin"]);
+}
+
+/** The Chromium binary for the browser tests, installed with apt-get when we are root. */
+export async function ensureChromium({ log = defaultLog } = {}) {
+  let found = findChromium();
+  if (found) {
+    log(`Chromium: ${found}`);
+    return found;
+  }
+  log("Chromium not found");
+  await aptInstall(["chromium"], log);
+  found = findChromium();
+  if (!found) {
+    throw new Error(
+      `No Chromium for the browser tests. Install it: ${isRoot() ? "" : "sudo "}apt-get install -y chromium ` +
+        "(or set CHROMIUM_PATH to a Chromium/Chrome binary).",
+    );
+  }
+  return found;
+}
