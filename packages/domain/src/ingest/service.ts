@@ -257,7 +257,7 @@ export class IngestService {
 
   async process(reportId: string): Promise<ProcessResult> {
     const report = await this.db.agentReport.findUnique({ where: { id: reportId } });
-    if (!report || report.status !== "QUEUED" || !report.payload) return { status: "SKIPPED" };
+    if (report?.status !== "QUEUED" || !report.payload) return { status: "SKIPPED" };
     const signed = JSON.parse(gunzipSync(report.payload).toString("utf8")) as SignedReportBatch;
     const cluster = await this.clusterCtx(report.clusterId);
     try {
