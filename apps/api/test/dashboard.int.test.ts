@@ -185,6 +185,35 @@ describe("live status and health", () => {
       lastDutyAt: new Date(slotStartMs(lastSlot)).toISOString(),
       lastSuccessfulDutyAt: new Date(slotStartMs(lastSlot)).toISOString(),
     });
+
+    // A duty whose outcome has not arrived yet (PENDING) is neither a success nor a failure: it is
+    // left out until it is known.
+    const pending = await app.db.duty.findMany({
+      where: {
+        clusterId: c.clusterId,
+        slot: SLOTS[0]!,
+        outcome: { in: ["AGGREGATED", "SUBMITTED", "INCLUDED"] },
+      },
+      select: { id: true, outcome: true },
+    });
+    expect(pending).toHaveLength(3);
+    try {
+      await app.db.duty.updateMany({
+        where: { id: { in: pending.map((d) => d.id) } },
+        data: { outcome: "PENDING" },
+      });
+      const again = await gql<{
+        cluster: { health: { dutiesLastHour: number; dutySuccessLastHour: number } };
+      }>(
+        `query($id: ID!) { cluster(id: $id) { health { dutiesLastHour dutySuccessLastHour } } }`,
+        { id: c.clusterId },
+        viewer,
+      );
+      expect(again.cluster.health).toEqual({ dutiesLastHour: 69, dutySuccessLastHour: 66 / 69 });
+    } finally {
+      for (const d of pending)
+        await app.db.duty.update({ where: { id: d.id }, data: { outcome: d.outcome } });
+    }
   });
 });
 

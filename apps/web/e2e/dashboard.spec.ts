@@ -34,7 +34,11 @@ test("operator 1 signs in with the dev signer and sees the cluster and its membe
   await expect(members).toHaveCount(s.identities.filter((i) => i.role === "operator").length);
   // Live status from the agents' heartbeats: at least one member connected once the demo runs.
   await expect(page.locator("#members").getByText("connected").first()).toBeVisible({ timeout: 90_000 });
-  await expect(page.locator("#heatmap .hm-cell").first()).toBeVisible();
+  // Duties flowing: an epoch every member fully contributed to, coloured in the heatmap.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.locator("#heatmap .hm-cell.hit").first()).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 120_000, intervals: [5_000] });
   await expect(page.locator("#validators tbody tr").first()).toBeVisible();
   await page.waitForTimeout(1000);
   await shot(page, "02-cluster");

@@ -343,7 +343,9 @@ export class DashboardService {
     const [lo, hi] = DashboardService.slotBounds(chain, dayAgo, now);
     const [live, stats, last, lastOk, openIncidents] = await Promise.all([
       this.latestHeartbeats(cluster.members.map((m) => m.id)),
-      // Duties whose deadline passed in the last day (the slot bounds let the index do the work).
+      // Duties whose deadline passed in the last day and whose outcome is known (a PENDING duty's
+      // outcome is still on its way in a report, or the schedule settles it later); the slot bounds
+      // let the index do the work.
       this.db.$queryRaw<{ day: number; dayOk: number; hour: number; hourOk: number }[]>`
         SELECT count(*)::int AS day,
                count(*) FILTER (WHERE outcome IN ('AGGREGATED', 'SUBMITTED', 'INCLUDED'))::int AS "dayOk",
@@ -352,7 +354,7 @@ export class DashboardService {
                                   AND outcome IN ('AGGREGATED', 'SUBMITTED', 'INCLUDED'))::int AS "hourOk"
         FROM "Duty"
         WHERE "clusterId" = ${id}::uuid AND slot BETWEEN ${lo} AND ${hi}
-          AND "deadlineAt" > ${dayAgo} AND "deadlineAt" <= ${now}`,
+          AND "deadlineAt" > ${dayAgo} AND "deadlineAt" <= ${now} AND outcome <> 'PENDING'`,
       this.db.duty.findFirst({
         where: { clusterId: id, startsAt: { lte: now } },
         orderBy: { slot: "desc" },
@@ -585,6 +587,7 @@ export class DashboardService {
       FROM "Duty"
       WHERE "clusterId" = ${id}::uuid AND slot BETWEEN ${lo} AND ${hi}
         AND "startsAt" >= ${r.from} AND "startsAt" < ${r.to} AND "deadlineAt" <= ${now}
+        AND outcome <> 'PENDING'
       GROUP BY "validatorId"`;
     return new Map(
       rows.map((x) => [
