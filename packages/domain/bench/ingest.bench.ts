@@ -27,20 +27,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { createApi } from "@cohort/api";
-import {
-  createBuilderRegistration,
-  createDefinition,
-  createDepositData,
-  createEnr,
-  createLock,
-  type DistributedValidator,
-  k1Address,
-  k1GeneratePrivateKey,
-  k1PublicKey,
-  k1Sign,
-  lockToJson,
-  signDefinition,
-} from "@cohort/cluster";
+import { k1Sign, lockToJson } from "@cohort/cluster";
 import { createDb, createSql } from "@cohort/db";
 import { deployMigrations } from "@cohort/db/migrate";
 import {
@@ -56,16 +43,9 @@ import {
 } from "@cohort/evidence";
 import { createLogger } from "@cohort/logger";
 import { JobProducer, jobs, jobsPortFor, type QueueBackend, startWorker } from "@cohort/queue";
-import {
-  generateSecretKey,
-  initTbls,
-  partialSign,
-  secretToPublicKey,
-  sign,
-  splitSecretKey,
-  verify,
-} from "@cohort/tbls";
+import { initTbls, partialSign, verify } from "@cohort/tbls";
 import { Redis } from "ioredis";
+import { generateLock } from "../../evidence/test/fixture";
 import { attachLock, createServices, newApiKey, type ServiceContext } from "../src/index";
 
 const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
@@ -149,61 +129,9 @@ function buildFixture(count: number): Fixture {
     };
   }
   const t0 = performance.now();
-  const operatorKeys = Array.from({ length: N }, () => k1GeneratePrivateKey());
-  const identityKeys = Array.from({ length: N }, () => k1GeneratePrivateKey());
-  const address = (k: Uint8Array) => k1Address(k1PublicKey(k));
-  const fee = address(operatorKeys[0]!);
-  const definition = signDefinition(
-    createDefinition({
-      name: "ingest bench",
-      operators: operatorKeys.map((k, i) => ({
-        address: address(k),
-        enr: createEnr(identityKeys[i]!, { ip: "127.0.0.1", tcp: 3610 + i }),
-      })),
-      creator: { address: fee },
-      validators: Array.from({ length: count }, () => ({
-        feeRecipientAddress: fee,
-        withdrawalAddress: "0x000000000000000000000000000000000000dEaD",
-      })),
-      threshold: T,
-      forkVersion: "0x10000910",
-      version: "v1.10.0",
-    }),
-    { creatorKey: operatorKeys[0], operatorKeys },
-  );
-  const fork = definition.forkVersion;
-  const secrets = definition.validators.map(() => generateSecretKey());
-  const split = secrets.map((sk) => splitSecretKey(sk, T, N));
-  const dvs = secrets.map((sk, v): DistributedValidator => {
-    const pubkey = secretToPublicKey(sk);
-    const signer = (root: Uint8Array) => sign(sk, root);
-    const va = definition.validators[v]!;
-    return {
-      distributedPublicKey: pubkey,
-      publicShares: [1, 2, 3, 4].map((i) => secretToPublicKey(split[v]!.get(i)!)),
-      partialDepositData: [
-        createDepositData(
-          { pubkey, withdrawalAddress: va.withdrawalAddress, amount: 32_000_000_000n, forkVersion: fork },
-          signer,
-        ),
-      ],
-      builderRegistration: createBuilderRegistration(
-        {
-          pubkey,
-          feeRecipientAddress: va.feeRecipientAddress,
-          timestamp: HOODI.genesisTime,
-          forkVersion: fork,
-        },
-        signer,
-      ),
-    };
-  });
-  const lock = createLock({
-    definition,
-    distributedValidators: dvs,
-    shareSecretKeys: split.map((m) => [1, 2, 3, 4].map((i) => m.get(i)!)),
-    nodeKeys: identityKeys,
-  });
+  const { lock, identityKeys, shares: byValidator } = generateLock(count, "ingest bench");
+  const dvs = lock.distributedValidators;
+  const split = dvs.map((d) => byValidator.get(toHex(d.distributedPublicKey))!);
   const lockJson = lockToJson(lock);
   const fx: Fixture = {
     lockJson,
@@ -212,7 +140,7 @@ function buildFixture(count: number): Fixture {
     validators: dvs.map((d) => toHex(d.distributedPublicKey)),
     shares: split.map((m) => [1, 2, 3, 4].map((i) => m.get(i)!)),
     publicShares: dvs.map((d) => d.publicShares),
-    operatorAddresses: definition.operators.map((o) => o.address.toLowerCase()),
+    operatorAddresses: lock.definition.operators.map((o) => o.address.toLowerCase()),
   };
   mkdirSync(cacheDir, { recursive: true });
   const h = (x: Uint8Array) => toHex(x);

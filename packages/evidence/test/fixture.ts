@@ -113,30 +113,36 @@ export function messageFor(
 
 export const digestOf = (m: SignedParSigMsg) => toHex(parSigMsgDigest(m.message));
 
-let cachedLock:
-  | {
-      lock: Lock;
-      identityKeys: Uint8Array[];
-      operatorKeys: Uint8Array[];
-      shares: Map<string, Map<number, Uint8Array>>;
-    }
-  | undefined;
+export interface GeneratedLock {
+  lock: Lock;
+  identityKeys: Uint8Array[];
+  operatorKeys: Uint8Array[];
+  /** Per validator (group pubkey hex), share index → secret share. */
+  shares: Map<string, Map<number, Uint8Array>>;
+}
+
+let cachedLock: GeneratedLock | undefined;
 
 function makeLock() {
-  if (cachedLock) return cachedLock;
+  cachedLock ??= generateLock(3, "evidence test");
+  return cachedLock;
+}
+
+/** A fully signed 3-of-4 Hoodi lock with `count` validators and fresh keys (slow for large counts). */
+export function generateLock(count: number, name: string): GeneratedLock {
   const operatorKeys = Array.from({ length: N }, () => k1GeneratePrivateKey());
   const identityKeys = Array.from({ length: N }, () => k1GeneratePrivateKey());
   const address = (k: Uint8Array) => k1Address(k1PublicKey(k));
   const fee = address(operatorKeys[0]!);
   const definition = signDefinition(
     createDefinition({
-      name: "evidence test",
+      name,
       operators: operatorKeys.map((k, i) => ({
         address: address(k),
         enr: createEnr(identityKeys[i]!, { ip: "127.0.0.1", tcp: 3610 + i }),
       })),
       creator: { address: fee },
-      validators: Array.from({ length: 3 }, () => ({
+      validators: Array.from({ length: count }, () => ({
         feeRecipientAddress: fee,
         withdrawalAddress: "0x000000000000000000000000000000000000dEaD",
       })),
@@ -180,8 +186,7 @@ function makeLock() {
     nodeKeys: identityKeys,
   });
   const shares = new Map(dvs.map((dv, v) => [toHex(dv.distributedPublicKey), split[v]!]));
-  cachedLock = { lock, identityKeys, operatorKeys, shares };
-  return cachedLock;
+  return { lock, identityKeys, operatorKeys, shares };
 }
 
 /** The honest world: messages, receipts and signed epoch logs as the agents would have produced them. */
