@@ -191,3 +191,41 @@ export function statusTone(s: string): Tone {
       return "neutral";
   }
 }
+
+/**
+ * Newer / Older buttons over a cursor connection. `after` is the stack of cursors of the pages
+ * before this one (empty on the first page).
+ */
+export function Pager({
+  after,
+  setAfter,
+  pageInfo,
+}: {
+  after: string[];
+  setAfter: (after: string[]) => void;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}) {
+  return (
+    <div className="spread" style={{ marginTop: 12 }}>
+      <button
+        type="button"
+        className="btn small"
+        disabled={after.length === 0}
+        onClick={() => setAfter(after.slice(0, -1))}
+      >
+        ← Newer
+      </button>
+      <span className="muted small">Page {after.length + 1}</span>
+      <button
+        type="button"
+        className="btn small"
+        disabled={!pageInfo.hasNextPage}
+        onClick={() => {
+          if (pageInfo.endCursor) setAfter([...after, pageInfo.endCursor]);
+        }}
+      >
+        Older →
+      </button>
+    </div>
+  );
+}

@@ -4,7 +4,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
 import { memberName, useCluster } from "@/components/ClusterContext";
 import { type DutyListRow, DutyTable } from "@/components/DutyTable";
-import { QueryView, Section } from "@/components/ui";
+import { Pager, QueryView, Section } from "@/components/ui";
 import { titleCase } from "@/lib/format";
 import { useQuery } from "@/lib/gql";
 
@@ -159,28 +159,7 @@ function Duties() {
         {(d) => (
           <>
             <DutyTable duties={d.cluster.duties.edges.map((e) => e.node)} />
-            <div className="spread" style={{ marginTop: 12 }}>
-              <button
-                type="button"
-                className="btn small"
-                disabled={after.length === 0}
-                onClick={() => setAfter(after.slice(0, -1))}
-              >
-                ← Newer
-              </button>
-              <span className="muted small">Page {after.length + 1}</span>
-              <button
-                type="button"
-                className="btn small"
-                disabled={!d.cluster.duties.pageInfo.hasNextPage}
-                onClick={() => {
-                  const c = d.cluster.duties.pageInfo.endCursor;
-                  if (c) setAfter([...after, c]);
-                }}
-              >
-                Older →
-              </button>
-            </div>
+            <Pager after={after} setAfter={setAfter} pageInfo={d.cluster.duties.pageInfo} />
           </>
         )}
       </QueryView>

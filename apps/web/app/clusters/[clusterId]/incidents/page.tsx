@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { memberName, useCluster } from "@/components/ClusterContext";
-import { Badge, ErrorBox, QueryView, Section, severityTone, statusTone, Time } from "@/components/ui";
+import { Badge, ErrorBox, Pager, QueryView, Section, severityTone, statusTone, Time } from "@/components/ui";
 import { gweiToEth, titleCase } from "@/lib/format";
 import { useMutation, useQuery } from "@/lib/gql";
 
@@ -179,28 +179,7 @@ export default function IncidentsPage() {
                   </tbody>
                 </table>
               </div>
-              <div className="spread" style={{ marginTop: 12 }}>
-                <button
-                  type="button"
-                  className="btn small"
-                  disabled={after.length === 0}
-                  onClick={() => setAfter(after.slice(0, -1))}
-                >
-                  ← Newer
-                </button>
-                <span className="muted small">Page {after.length + 1}</span>
-                <button
-                  type="button"
-                  className="btn small"
-                  disabled={!d.cluster.incidents.pageInfo.hasNextPage}
-                  onClick={() => {
-                    const c = d.cluster.incidents.pageInfo.endCursor;
-                    if (c) setAfter([...after, c]);
-                  }}
-                >
-                  Older →
-                </button>
-              </div>
+              <Pager after={after} setAfter={setAfter} pageInfo={d.cluster.incidents.pageInfo} />
             </>
           )}
         </QueryView>
