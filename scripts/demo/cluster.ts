@@ -3,6 +3,7 @@
 // and one `cohort agent run` per member, reporting to the portal.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { localAgentRunArgs } from "@cohort/agent/devnet";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import type { Proc, Supervisor } from "./procs";
 import { freePort, sleep } from "./procs";
@@ -161,7 +162,6 @@ export async function prepareAgents(
 ): Promise<Agents> {
   const p2pPorts = await Promise.all(o.nodeDirs.map(() => freePort()));
   const monPorts = await Promise.all(o.nodeDirs.map(() => freePort()));
-  const peerFlags = p2pPorts.flatMap((p, i) => ["--peer", `${i}=127.0.0.1:${p}`]);
   const monitoringUrls = monPorts.map((p) => `http://127.0.0.1:${p}`);
   const procs: (Proc | undefined)[] = o.nodeDirs.map(() => undefined);
   return {
@@ -173,21 +173,14 @@ export async function prepareAgents(
         process.execPath,
         [
           COHORT_BIN,
-          "agent",
-          "run",
-          "--data-dir",
-          o.nodeDirs[i]!,
-          "--beacon-url",
-          o.beaconUrl,
-          ...peerFlags,
-          "--monitoring-address",
-          `127.0.0.1:${monPorts[i]}`,
-          "--log-level",
-          o.logLevel,
-          "--portal-url",
-          o.portalUrl,
-          "--portal-key",
-          o.portalKeys[i]!,
+          ...localAgentRunArgs({
+            dataDir: o.nodeDirs[i]!,
+            beaconUrl: o.beaconUrl,
+            p2pPorts,
+            monitoringPort: monPorts[i]!,
+            logLevel: o.logLevel,
+            portal: { url: o.portalUrl, key: o.portalKeys[i]! },
+          }),
         ],
         { cwd: ROOT, logFile: path.join(o.runDir, `agent-${i + 1}.log`), stopTimeoutMs: 5000 },
       );

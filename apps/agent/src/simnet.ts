@@ -17,6 +17,7 @@ import { devnetConfig, FORK_NAMES } from "@cohort/eth";
 import type { AgentStatus } from "./agentRun";
 import { BYZANTINE_MODES, type ByzantineMode, isByzantineMode } from "./byzantine";
 import { CliError, createCluster } from "./cluster/create";
+import { localAgentRunArgs } from "./devnet";
 
 export const SIMNET_DUTY_TYPES = [
   "attester",
@@ -157,6 +158,7 @@ function percentile(sorted: number[], p: number): number | null {
 
 const WARMUP_MS = 1000;
 const BIN = fileURLToPath(new URL("../bin/cohort.mjs", import.meta.url));
+
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 
 export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
@@ -224,23 +226,18 @@ export async function runSimnet(o: SimnetOptions): Promise<SimnetSummary> {
     const p2pPorts = await Promise.all(created.nodeDirs.map(() => freePort()));
     const monPorts = await Promise.all(created.nodeDirs.map(() => freePort()));
     const monUrl = (i: number) => `http://127.0.0.1:${monPorts[i]}`;
-    const peerFlags = p2pPorts.flatMap((p, i) => ["--peer", `${i}=127.0.0.1:${p}`]);
     const restarts = new Map<number, number>();
     const lastRestartSlot = new Map<number, number>();
     const start = (i: number) => {
       const args = [
         BIN,
-        "agent",
-        "run",
-        "--data-dir",
-        created.nodeDirs[i]!,
-        "--beacon-url",
-        bn.url,
-        ...peerFlags,
-        "--monitoring-address",
-        `127.0.0.1:${monPorts[i]}`,
-        "--log-level",
-        o.keep ? "info" : "warn", // a kept dir is for diagnosis: every duty's stage timings
+        ...localAgentRunArgs({
+          dataDir: created.nodeDirs[i]!,
+          beaconUrl: bn.url,
+          p2pPorts,
+          monitoringPort: monPorts[i]!,
+          logLevel: o.keep ? "info" : "warn", // a kept dir is for diagnosis: every duty's stage timings
+        }),
       ];
       const mode = o.byzantine?.get(i);
       if (mode) args.push("--byzantine", mode);

@@ -17,6 +17,7 @@ import { devnetConfig, FORK_NAMES } from "@cohort/eth";
 import { type Interchange, SlashingProtectionDb } from "@cohort/slashing";
 import { evidenceDbPath } from "../src/agentRun";
 import { createCluster } from "../src/cluster/create";
+import { localAgentRunArgs } from "../src/devnet";
 import { type JournalEntry, readJournal } from "../src/journal";
 import { slashingDbPath } from "../src/slashing";
 
@@ -127,21 +128,16 @@ export async function runKillSigning(o: KillSigningOptions): Promise<KillSigning
 
     const p2pPorts = await Promise.all(created.nodeDirs.map(() => freePort()));
     const monPorts = await Promise.all(created.nodeDirs.map(() => freePort()));
-    const peerFlags = p2pPorts.flatMap((p, i) => ["--peer", `${i}=127.0.0.1:${p}`]);
     const start = (i: number) => {
       const args = [
         BIN,
-        "agent",
-        "run",
-        "--data-dir",
-        created.nodeDirs[i]!,
-        "--beacon-url",
-        bn.url,
-        ...peerFlags,
-        "--monitoring-address",
-        `127.0.0.1:${monPorts[i]}`,
-        "--log-level",
-        "warn",
+        ...localAgentRunArgs({
+          dataDir: created.nodeDirs[i]!,
+          beaconUrl: bn.url,
+          p2pPorts,
+          monitoringPort: monPorts[i]!,
+          logLevel: "warn",
+        }),
       ];
       const out = createWriteStream(path.join(dir, `agent-${i}.log`), { flags: "a" });
       const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
