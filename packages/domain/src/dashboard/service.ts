@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Authz, ServiceContext } from "../actor";
 import { badInput, CohortError, notFound } from "../errors";
 import type { ClusterEvent, EventsPort } from "../events";
-import { DEADLINE_SLOTS, knownChain } from "../ingest/service";
+import { clusterChain, DEADLINE_SLOTS } from "../ingest/service";
 import { MAX_BUNDLE_SLOTS } from "../participation/service";
 import { parseInput, uuidSchema } from "../validation";
 
@@ -248,9 +248,7 @@ export class DashboardService {
       select: { genesisTime: true, secondsPerSlot: true, slotsPerEpoch: true, network: true },
     });
     if (!c) throw notFound("cluster", clusterId);
-    if (c.genesisTime !== null && c.secondsPerSlot !== null && c.slotsPerEpoch !== null)
-      return { genesisTime: c.genesisTime, secondsPerSlot: c.secondsPerSlot, slotsPerEpoch: c.slotsPerEpoch };
-    return knownChain(c.network);
+    return clusterChain(c);
   }
 
   private static slotAt(chain: Chain, at: Date) {

@@ -27,7 +27,7 @@ import { defaultReceiptQuorum } from "@cohort/evidence";
 import { z } from "zod";
 import type { Authz, ServiceContext } from "../actor";
 import { CohortError, notFound } from "../errors";
-import { DEADLINE_SLOTS, knownChain, NOT_REPORTED, reconcileSlots } from "../ingest/service";
+import { clusterChain, DEADLINE_SLOTS, NOT_REPORTED, reconcileSlots } from "../ingest/service";
 import type { JobsPort } from "../jobs";
 import { parseInput, uuidSchema } from "../validation";
 
@@ -178,10 +178,7 @@ export class DutyScheduleService {
         field: "beaconNodeUrl",
       });
     }
-    const known: Chain | null =
-      c.genesisTime !== null && c.secondsPerSlot !== null && c.slotsPerEpoch !== null
-        ? { genesisTime: c.genesisTime, secondsPerSlot: c.secondsPerSlot, slotsPerEpoch: c.slotsPerEpoch }
-        : knownChain(c.network);
+    const known: Chain | null = clusterChain(c);
     if (
       known &&
       (known.genesisTime !== nodeChain.genesisTime ||
@@ -325,10 +322,7 @@ export class DutyScheduleService {
       include: { members: { select: { id: true } } },
     });
     if (!c) throw notFound("cluster", clusterId);
-    const chain: Chain | null =
-      c.genesisTime !== null && c.secondsPerSlot !== null && c.slotsPerEpoch !== null
-        ? { genesisTime: c.genesisTime, secondsPerSlot: c.secondsPerSlot, slotsPerEpoch: c.slotsPerEpoch }
-        : knownChain(c.network);
+    const chain: Chain | null = clusterChain(c);
     const none = { slots: null, participationAdded: 0, failed: 0, changed: false };
     if (!chain) return { skipped: "no_chain", ...none };
     // Last slot s with deadline(s) + grace ≤ now.

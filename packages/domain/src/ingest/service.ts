@@ -108,6 +108,18 @@ export function knownChain(network: string): ClusterCtx["chain"] {
     : null;
 }
 
+/** A cluster's chain clock: the one stored for it (learnt from reports or its beacon node), else its network's. */
+export function clusterChain(c: {
+  genesisTime: number | null;
+  secondsPerSlot: number | null;
+  slotsPerEpoch: number | null;
+  network: string;
+}): ClusterCtx["chain"] {
+  return c.genesisTime !== null && c.secondsPerSlot !== null && c.slotsPerEpoch !== null
+    ? { genesisTime: c.genesisTime, secondsPerSlot: c.secondsPerSlot, slotsPerEpoch: c.slotsPerEpoch }
+    : knownChain(c.network);
+}
+
 export class IngestService {
   constructor(
     private readonly db: Db,
@@ -696,10 +708,7 @@ export class IngestService {
       lockHash: c.lockHash ?? "",
       threshold: c.threshold,
       q: c.receiptQuorum ?? defaultReceiptQuorum(c.members.length),
-      chain:
-        c.genesisTime !== null && c.secondsPerSlot !== null && c.slotsPerEpoch !== null
-          ? { genesisTime: c.genesisTime, secondsPerSlot: c.secondsPerSlot, slotsPerEpoch: c.slotsPerEpoch }
-          : knownChain(c.network),
+      chain: clusterChain(c),
       members: c.members.map((m) => ({
         id: m.id,
         shareIndex: m.shareIndex,

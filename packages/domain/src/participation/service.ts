@@ -19,7 +19,7 @@ import {
 import { z } from "zod";
 import type { Authz, ServiceContext } from "../actor";
 import { badInput, CohortError, notFound } from "../errors";
-import { DEADLINE_SLOTS, knownChain } from "../ingest/service";
+import { clusterChain, DEADLINE_SLOTS } from "../ingest/service";
 import { parseInput, uuidSchema } from "../validation";
 
 const CODE_BY_NAME = new Map(Object.entries(DUTY_TYPE_NAMES).map(([code, name]) => [name, Number(code)]));
@@ -73,9 +73,7 @@ export class ParticipationService {
       select: { genesisTime: true, secondsPerSlot: true, slotsPerEpoch: true, network: true },
     });
     if (!c) throw notFound("cluster", clusterId);
-    if (c.genesisTime !== null && c.secondsPerSlot !== null && c.slotsPerEpoch !== null)
-      return { genesisTime: c.genesisTime, secondsPerSlot: c.secondsPerSlot, slotsPerEpoch: c.slotsPerEpoch };
-    return knownChain(c.network);
+    return clusterChain(c);
   }
 
   private range(from: unknown, to: unknown) {

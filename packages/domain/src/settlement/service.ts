@@ -36,9 +36,10 @@ import {
 import { type Address, getAddress, type Hex, recoverTypedDataAddress } from "viem";
 import { z } from "zod";
 import { type Authz, requireAccount, type ServiceContext } from "../actor";
+import type { Chain } from "../duties/service";
 import { badInput, CohortError, conflict, forbidden, notFound } from "../errors";
 import { type EventsPort, noEvents } from "../events";
-import { DEADLINE_SLOTS, knownChain } from "../ingest/service";
+import { clusterChain, DEADLINE_SLOTS } from "../ingest/service";
 import type { JobsPort } from "../jobs";
 import { addressSchema, hexSchema, parseInput, uuidSchema } from "../validation";
 
@@ -59,14 +60,8 @@ export interface SettlementOptions {
   confirmPollMs?: number;
 }
 
-interface ChainClock {
-  genesisTime: number;
-  secondsPerSlot: number;
-  slotsPerEpoch: number;
-}
-
 /** A period's epochs [startEpoch, endEpoch) and wall-clock bounds. */
-export function periodBounds(index: number, periodEpochs: number, clock: ChainClock) {
+export function periodBounds(index: number, periodEpochs: number, clock: Chain) {
   const startEpoch = index * periodEpochs;
   const endEpoch = startEpoch + periodEpochs;
   const startSlot = startEpoch * clock.slotsPerEpoch;
@@ -177,17 +172,6 @@ export class SettlementService {
     });
   }
 
-  private clockOf(c: {
-    genesisTime: number | null;
-    secondsPerSlot: number | null;
-    slotsPerEpoch: number | null;
-    network: string;
-  }): ChainClock | null {
-    if (c.genesisTime !== null && c.secondsPerSlot !== null && c.slotsPerEpoch !== null)
-      return { genesisTime: c.genesisTime, secondsPerSlot: c.secondsPerSlot, slotsPerEpoch: c.slotsPerEpoch };
-    return knownChain(c.network);
-  }
-
   // ------------------------------------------------------------------ drafting
 
   /**
@@ -196,9 +180,14 @@ export class SettlementService {
    * node, its duties are settled. Periods are drafted in order, starting with the first period that
    * has a duty.
    */
-  async duePeriods(): Promise<{ clusterId: string; index: number }[]> {
+  async duePeriods(onlyClusterId?: string): Promise<{ clusterId: string; index: number }[]> {
     const clusters = await this.db.cluster.findMany({
-      where: { splitterAddress: { not: null }, splitterChainId: { not: null }, status: { not: "ARCHIVED" } },
+      where: {
+        splitterAddress: { not: null },
+        splitterChainId: { not: null },
+        status: { not: "ARCHIVED" },
+        ...(onlyClusterId === undefined ? {} : { id: onlyClusterId }),
+      },
       select: {
         id: true,
         periodEpochs: true,
@@ -212,7 +201,7 @@ export class SettlementService {
     });
     const due: { clusterId: string; index: number }[] = [];
     for (const c of clusters) {
-      const clock = this.clockOf(c);
+      const clock = clusterChain(c);
       if (!clock) continue;
       const last = await this.db.settlementPeriod.findFirst({
         where: { clusterId: c.id },
@@ -243,7 +232,7 @@ export class SettlementService {
   async requestDraft(ctx: ServiceContext, clusterId: unknown) {
     const id = parseInput("clusterId", uuidSchema, clusterId);
     await this.authz.assert(ctx, "cluster.manage", id);
-    const due = (await this.duePeriods()).find((d) => d.clusterId === id);
+    const [due] = await this.duePeriods(id);
     if (!due) return null;
     await this.jobs.draftSettlement(id, due.index);
     return due;
@@ -272,7 +261,7 @@ export class SettlementService {
     if (!cluster.splitterAddress || cluster.splitterChainId === null)
       throw conflict(`cluster ${clusterId} has no splitter configured (configureSettlement)`);
     const chain = this.requireChain(cluster.splitterChainId);
-    const clock = this.clockOf(cluster);
+    const clock = clusterChain(cluster);
     if (!clock) throw conflict(`cluster ${clusterId}: the chain's clock is not known yet`);
     if (cluster.members.length === 0) throw conflict(`cluster ${clusterId} has no active members`);
     const policy = parseSettlementPolicy(cluster.settlementPolicy);
@@ -561,8 +550,7 @@ export class SettlementService {
     if (existing) return p;
     if (p.status !== "DRAFT" && p.status !== "DISPUTED")
       throw conflict(`settlement ${p.index} is ${p.status}: approvals are closed`);
-    const typedData = this.typedDataOf(p);
-    if (!typedData || !p.splitterAddress || p.chainId === null)
+    if (!p.splitterAddress || p.chainId === null)
       throw conflict(`settlement ${p.index} is not bound to a splitter`);
     let signer: string;
     try {
@@ -783,7 +771,7 @@ export class SettlementService {
   async nextSettlementAt(clusterId: string): Promise<Date | null> {
     const c = await this.db.cluster.findUnique({ where: { id: clusterId } });
     if (!c?.splitterAddress) return null;
-    const clock = this.clockOf(c);
+    const clock = clusterChain(c);
     if (!clock) return null;
     const slot = Math.floor((this.now().getTime() / 1000 - clock.genesisTime) / clock.secondsPerSlot);
     const index = Math.floor(Math.max(0, slot) / clock.slotsPerEpoch / c.periodEpochs);

@@ -1,5 +1,5 @@
 import type { Allocation, SettlementApproval, SettlementDispute, SettlementPeriod } from "@cohort/db";
-import { checksum, periodBounds } from "@cohort/domain";
+import { checksum, clusterChain, periodBounds } from "@cohort/domain";
 import type { GraphQLContext } from "../../context";
 import { builder } from "../builder";
 import { ClusterRef, MemberRef } from "./clusters";
@@ -82,6 +82,12 @@ async function full(p: PeriodRow, ctx: GraphQLContext): Promise<Required<PeriodR
   return ctx.services.settlement.get(ctx, p.clusterId, p.id);
 }
 
+/** The period's wall-clock bounds from its cluster's chain clock (null while the clock is unknown). */
+async function bounds(p: PeriodRow, ctx: GraphQLContext) {
+  const clock = clusterChain(await ctx.loaders.cluster.load(p.clusterId));
+  return clock ? periodBounds(p.index, p.endEpoch - p.startEpoch, clock) : null;
+}
+
 SettlementPeriodRef.implement({
   description:
     "One settlement period of a cluster: the draft computed from measured participation and what the splitter received, members' approvals and disputes, and its on-chain status.",
@@ -95,20 +101,12 @@ SettlementPeriodRef.implement({
     startsAt: t.field({
       type: "DateTime",
       nullable: true,
-      resolve: async (p, _a, { loaders }) => {
-        const c = await loaders.cluster.load(p.clusterId);
-        if (c.genesisTime === null || c.secondsPerSlot === null || c.slotsPerEpoch === null) return null;
-        return periodBounds(p.index, p.endEpoch - p.startEpoch, c as never).startsAt;
-      },
+      resolve: async (p, _a, ctx) => (await bounds(p, ctx))?.startsAt ?? null,
     }),
     endsAt: t.field({
       type: "DateTime",
       nullable: true,
-      resolve: async (p, _a, { loaders }) => {
-        const c = await loaders.cluster.load(p.clusterId);
-        if (c.genesisTime === null || c.secondsPerSlot === null || c.slotsPerEpoch === null) return null;
-        return periodBounds(p.index, p.endEpoch - p.startEpoch, c as never).endsAt;
-      },
+      resolve: async (p, _a, ctx) => (await bounds(p, ctx))?.endsAt ?? null,
     }),
     status: t.field({ type: SettlementStatus, resolve: (p) => p.status }),
     amountWei: t.string({
